@@ -1,0 +1,69 @@
+# Two commands do everything on a fresh machine with Python 3.11:
+#   make run   - install, migrate the SQLite database, load demo data, serve on http://127.0.0.1:8000
+#   make test  - install the test requirements (and Chromium for the browser tests) and run the whole suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Tests never run with DEBUG; they get a throwaway key.
+TEST_ENV := DEBUG=false SECRET_KEY=test-only-secret-key-not-for-production
+
+.PHONY: run install install-dev test lint check migrate seed bench browser-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip "setuptools<81" wheel
+
+# XStatic-Bootstrap is an sdist whose setup.py imports pkg_resources: build it against setuptools<81.
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --no-build-isolation XStatic-Bootstrap==5.3.8.0
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	DEBUG=true $(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	DEBUG=true $(BIN)/python manage.py seed_demo
+
+run: seed
+	@echo ""
+	@echo "Serving on http://$(HOST):$(PORT)/ - sign in with a demo login printed above (Ctrl-C stops)."
+	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Debian's Chromium drives the browser tests (no browser download); installed when missing and we are root.
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = "0" ]; then \
+			echo "Installing Debian's chromium for the browser tests..."; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "The browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; \
+		fi; \
+	fi
+
+test: install-dev browser-deps
+	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check . || true
+
+check: install-dev
+	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/ruff check .
+
+bench: install-dev
+	$(TEST_ENV) $(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3

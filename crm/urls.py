@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("", views.DashboardView.as_view(), name="dashboard"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("leads/", include("leads.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("contacts/", include("contacts.urls")),
+    path("deals/", include("deals.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,12 @@
+from django.views.generic import TemplateView
+
+from .dashboard import dashboard_context
+
+
+class DashboardView(TemplateView):
+    template_name = "crm/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(dashboard_context(self.request.user))
+        return context

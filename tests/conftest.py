@@ -1,0 +1,75 @@
+"""Shared fixtures: two Companies, a user of each role, logged-in clients."""
+
+import pytest
+
+from crm.models import Role
+
+from .factories import CompanyFactory, member
+
+
+@pytest.fixture
+def company(db):
+    return CompanyFactory(name="Acme Sales", slug="acme")
+
+
+@pytest.fixture
+def other_company(db):
+    return CompanyFactory(name="Globex", slug="globex")
+
+
+@pytest.fixture
+def rep(company):
+    return member(company, Role.REP, username="rep")
+
+
+@pytest.fixture
+def other_rep(company):
+    return member(company, Role.REP, username="other-rep")
+
+
+@pytest.fixture
+def manager(company):
+    return member(company, Role.MANAGER, username="manager")
+
+
+@pytest.fixture
+def admin_user(company):
+    return member(company, Role.ADMIN, username="company-admin", is_staff=True)
+
+
+@pytest.fixture
+def outsider(other_company):
+    """A manager of another Company: sees everything there, nothing here."""
+    return member(other_company, Role.MANAGER, username="outsider")
+
+
+@pytest.fixture
+def superuser(db):
+    from .factories import UserFactory
+
+    return UserFactory(username="root", is_staff=True, is_superuser=True)
+
+
+def _logged_in(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def rep_client(client, rep):
+    return _logged_in(client, rep)
+
+
+@pytest.fixture
+def manager_client(client, manager):
+    return _logged_in(client, manager)
+
+
+@pytest.fixture
+def admin_client_company(client, admin_user):
+    return _logged_in(client, admin_user)
+
+
+@pytest.fixture
+def outsider_client(client, outsider):
+    return _logged_in(client, outsider)
