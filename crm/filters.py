@@ -1,0 +1,44 @@
+"""Shared pieces for every list's FilterSet: Company-scoped choices and the `q` search."""
+
+from functools import reduce
+from operator import or_
+
+import django_filters
+from django.db.models import Q
+
+from .models import company_of, company_users
+
+
+def company_user_choices(request):
+    """Owner filter choices: the users of the request user's Company."""
+    if request is None:
+        return company_users(None).none()
+    return company_users(company_of(request.user))
+
+
+def visible_choices(model):
+    """A callable for ModelChoiceFilter(queryset=...): the records of `model` the user can see."""
+
+    def choices(request):
+        if request is None:
+            return model.objects.none()
+        return model.objects.visible_to(request.user)
+
+    return choices
+
+
+class SearchFilter(django_filters.CharFilter):
+    """`?q=` matched with icontains against several fields (OR). Fields come from the FilterSet's Meta."""
+
+    def __init__(self, *args, search_fields=(), **kwargs):
+        kwargs.setdefault("label", "Search")
+        super().__init__(*args, **kwargs)
+        self.search_fields = search_fields
+
+    def filter(self, qs, value):
+        value = (value or "").strip()
+        if not value:
+            return qs
+        for term in value.split()[:8]:
+            qs = qs.filter(reduce(or_, (Q(**{f"{field}__icontains": term}) for field in self.search_fields)))
+        return qs
