@@ -119,10 +119,11 @@ STATICFILES_DIRS = [
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
+        # Hashed, compressed files once `collectstatic` has run (production); plain files from the finders before.
         "BACKEND": env.str(
             "STATICFILES_STORAGE",
             default="whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if not DEBUG
+            if (Path(STATIC_ROOT) / "staticfiles.json").exists()
             else "django.contrib.staticfiles.storage.StaticFilesStorage",
         )
     },
