@@ -1,0 +1,609 @@
+"""Lead conversion: one transaction from an open lead to an account, a contact and (optionally) a deal.
+
+The rules (issue 4, DESIGN.md "Convert"):
+
+- Only an open lead (new, contacted, qualified) converts. The lead row is locked (`select_for_update`) and
+  re-read inside the transaction, so of two simultaneous conversions one wins and the other gets a
+  `ConversionError` saying the lead is already converted. Any failure at any step rolls everything back.
+- Account: the one the user chose (of the lead's Company, visible to the user), else a new one built from the
+  lead. Existing accounts are *proposed* (never picked silently) by GSTIN, then website / corporate email
+  domain, then normalised company name; free email domains (gmail.com, ...) never match.
+- Contact: the one the user chose (a contact of that account), else the account's contact with the same email
+  (case-insensitive), else a new one. With no primary contact on the account, this one becomes primary.
+- Deal (optional): "<account> - <product of interest>", the Company's currency, a close date from the lead's
+  timeline (`TIMELINE_CLOSE_DAYS`), stage Prospecting with its probability and forecast category, and the
+  lead's attribution (source, campaign, medium, term).
+- Linking to existing records only fills their empty fields; what a user typed there is never overwritten.
+- The lead keeps living: status converted, links to the account, contact and deal, `converted_at`; it is
+  read-only afterwards (`Lead.is_read_only`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import NamedTuple
+
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account, AccountType, Lifecycle, domain_of_website, normalise_company_name
+from accounts.validators import normalise_gstin
+from contacts.models import Channel, Contact, ContactRole
+from crm.models import membership_of
+from deals.models import STAGE_FORECAST_CATEGORY, Deal, DealStage
+
+from .models import AuthorityLevel, Lead, LeadStatus, Timeline
+
+# Mailbox providers: an address there says nothing about the person's employer, so these domains never
+# become an account's website and never match an account. The one list of them in the project.
+FREE_EMAIL_DOMAINS = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.com",
+        "ymail.com",
+        "rocketmail.com",
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "msn.com",
+        "passport.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "aol.com",
+        "aim.com",
+        "proton.me",
+        "protonmail.com",
+        "protonmail.ch",
+        "pm.me",
+        "tutanota.com",
+        "tuta.io",
+        "fastmail.com",
+        "hey.com",
+        "zoho.com",
+        "zohomail.com",
+        "mail.com",
+        "email.com",
+        "gmx.com",
+        "gmx.net",
+        "gmx.de",
+        "web.de",
+        "t-online.de",
+        "freenet.de",
+        "orange.fr",
+        "free.fr",
+        "laposte.net",
+        "libero.it",
+        "virgilio.it",
+        "mail.ru",
+        "bk.ru",
+        "inbox.ru",
+        "list.ru",
+        "rambler.ru",
+        "yandex.com",
+        "yandex.ru",
+        "ya.ru",
+        "rediffmail.com",
+        "rediff.com",
+        "qq.com",
+        "163.com",
+        "126.com",
+        "yeah.net",
+        "sina.com",
+        "sohu.com",
+        "naver.com",
+        "daum.net",
+        "hanmail.net",
+        "seznam.cz",
+        "wp.pl",
+        "o2.pl",
+        "interia.pl",
+        "comcast.net",
+        "verizon.net",
+        "att.net",
+        "sbcglobal.net",
+        "btinternet.com",
+    }
+)
+# Providers with a domain per country (gmx.at, yandex.kz, yahoo.co.in, hotmail.co.uk, outlook.in, live.fr...):
+# the first label of the domain is enough.
+FREE_EMAIL_PROVIDER_LABELS = frozenset({"gmx", "yandex", "yahoo", "hotmail", "outlook", "live", "rediffmail"})
+
+# Expected close date of the deal, in days from the conversion, by the lead's timeline: about the middle of each
+# range (1-3 months -> 2 months, 3-6 months -> 4.5 months, 6-12 months -> 9 months), two weeks for "immediately",
+# a little over a year for "12+ months" and a quarter when the timeline is unknown.
+TIMELINE_CLOSE_DAYS = {
+    Timeline.IMMEDIATE: 14,
+    Timeline.WITHIN_3_MONTHS: 60,
+    Timeline.WITHIN_6_MONTHS: 135,
+    Timeline.WITHIN_12_MONTHS: 270,
+    Timeline.LATER: 400,
+    Timeline.UNKNOWN: 90,
+}
+
+AUTHORITY_CONTACT_ROLE = {
+    AuthorityLevel.DECISION_MAKER: ContactRole.DECISION_MAKER,
+    AuthorityLevel.INFLUENCER: ContactRole.INFLUENCER,
+    AuthorityLevel.END_USER: ContactRole.USER,
+    AuthorityLevel.GATEKEEPER: ContactRole.GATEKEEPER,
+    AuthorityLevel.UNKNOWN: "",
+}
+
+# What `deal_values` may set; anything else is a programming error.
+DEAL_VALUE_FIELDS = frozenset({"name", "amount", "expected_close_date", "forecast_category"})
+
+# The keys of `ConversionError.message_dict` are the convert form's field names: a deal's `name` error
+# becomes `deal_name`, every other account or contact field error lands on `account` / `contact`.
+DEAL_ERROR_FIELDS = {
+    "name": "deal_name",
+    "amount": "amount",
+    "expected_close_date": "expected_close_date",
+    "forecast_category": "forecast_category",
+}
+
+
+# What the conversion writes on the lead.
+CONVERSION_FIELDS = ("status", "converted_to_account", "converted_contact", "converted_deal", "converted_at")
+
+
+class ConversionError(ValidationError):
+    """The conversion is refused; nothing was written. `message_dict` keys are the convert form's fields."""
+
+
+class AccountProposal(NamedTuple):
+    account: Account
+    reason: str
+    kind: str  # "gstin", "domain" or "name": the strongest thing the account matched on
+
+
+class ContactProposal(NamedTuple):
+    contact: Contact
+    reason: str
+    kind: str  # "email" (reused automatically), "phone" or "name"
+
+
+@dataclass(frozen=True)
+class Conversion:
+    lead: Lead
+    account: Account
+    contact: Contact
+    deal: Deal | None
+    account_created: bool
+    contact_created: bool
+
+
+# --- Reading the lead -----------------------------------------------------------------------------------------
+
+
+def email_domain(email: str) -> str:
+    """`Jane@Mail.Acme.com` -> `mail.acme.com`; '' without an @."""
+    email = (email or "").strip()
+    if "@" not in email:
+        return ""
+    return domain_of_website(email.rsplit("@", 1)[1])
+
+
+def is_free_email_domain(domain: str) -> bool:
+    domain = (domain or "").strip().lower()
+    return domain in FREE_EMAIL_DOMAINS or domain.split(".", 1)[0] in FREE_EMAIL_PROVIDER_LABELS
+
+
+def corporate_domain(email: str) -> str:
+    """The employer's domain from an email address, or '' for free mailbox providers."""
+    domain = email_domain(email)
+    if not domain or "." not in domain or is_free_email_domain(domain):
+        return ""
+    return domain
+
+
+def expected_close_date_for(lead: Lead, *, today: date | None = None) -> date:
+    today = today or timezone.localdate()
+    return today + timedelta(days=TIMELINE_CLOSE_DAYS.get(lead.timeline, TIMELINE_CLOSE_DAYS[Timeline.UNKNOWN]))
+
+
+def person_name(lead: Lead) -> str:
+    return " ".join(part for part in (lead.first_name, lead.last_name) if part) or lead.lead_name
+
+
+def new_account_name(lead: Lead) -> str:
+    """The company name, else the person's name (a sole trader), else the email."""
+    return (lead.company_name.strip() or person_name(lead) or lead.email or lead.phone)[:200]
+
+
+def default_deal_name(lead: Lead, account_name: str) -> str:
+    product = lead.interest_product.strip()
+    return (f"{account_name} - {product}" if product else account_name)[:200]
+
+
+# --- Who may convert ------------------------------------------------------------------------------------------
+
+
+def can_convert(user, lead: Lead) -> bool:
+    """Reps convert the leads they own (a queue lead must be claimed first); managers any lead of the Company."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    membership = membership_of(user)
+    if membership is None or membership.company_id != lead.company_id:
+        return False
+    return membership.is_manager or lead.lead_owner_id == user.pk
+
+
+def not_open_message(lead: Lead) -> str:
+    """Why a lead cannot be converted, or '' when it can."""
+    if lead.status == LeadStatus.CONVERTED:
+        when = timezone.localtime(lead.converted_at).strftime("%Y-%m-%d %H:%M") if lead.converted_at else ""
+        return str(_("This lead has already been converted%(when)s; nothing was changed.")) % {
+            "when": f" ({when})" if when else ""
+        }
+    if lead.status == LeadStatus.MERGED:
+        return str(_("This lead was merged into another lead; convert that lead instead."))
+    if lead.status == LeadStatus.DISQUALIFIED:
+        return str(_("This lead is disqualified. Reopen it (set it back to contacted or qualified) to convert it."))
+    if not lead.is_open:
+        return str(_("Only an open lead can be converted."))
+    return ""
+
+
+def accounts_for_conversion(lead: Lead, user=None):
+    """The accounts a conversion of `lead` by `user` may link to: of the lead's Company and visible to the user."""
+    if user is None or user.is_superuser:
+        return Account.objects.for_company(lead.company)
+    return Account.objects.visible_to(user).filter(company_id=lead.company_id)
+
+
+# --- Matching -------------------------------------------------------------------------------------------------
+
+
+def propose_accounts(lead: Lead, *, user=None, gstin: str = "") -> list[AccountProposal]:
+    """Existing accounts of the lead's Company that may be the lead's company, strongest match first.
+
+    Order: GSTIN (when one is given: leads carry none, the convert page asks for it), then the website domain
+    equal to the lead's corporate email domain, then the normalised company name ("Acme Pvt. Ltd." == "ACME").
+    Within each kind, active accounts come before deactivated ones. Each account appears once, with the
+    strongest reason it matched. Free email domains never match.
+    """
+    accounts = accounts_for_conversion(lead, user)
+    gstin = normalise_gstin(gstin)
+    domain = corporate_domain(lead.email)
+    name_key = normalise_company_name(lead.company_name)
+    searches = (
+        ("gstin", {"gstin": gstin}, gstin, _("Same GSTIN (%(value)s)")),
+        ("domain", {"domain": domain}, domain, _("Website domain matches the lead's email domain (%(value)s)")),
+        ("name", {"name_key": name_key}, lead.company_name.strip(), _("Same company name (“%(value)s”)")),
+    )
+    proposals: list[AccountProposal] = []
+    seen: set[int] = set()
+    for kind, lookup, shown, reason in searches:
+        if not next(iter(lookup.values())):
+            continue
+        for account in accounts.filter(**lookup).select_related("account_owner").order_by("-is_active", "name", "pk"):
+            if account.pk not in seen:
+                seen.add(account.pk)
+                proposals.append(AccountProposal(account, str(reason) % {"value": shown}, kind))
+    return proposals
+
+
+def search_accounts(lead: Lead, *, user=None, query: str = "", exclude=(), limit: int = 10) -> list[AccountProposal]:
+    """Accounts whose name contains `query`: for when matching found nothing and the rep knows better."""
+    query = (query or "").strip()
+    if not query:
+        return []
+    accounts = (
+        accounts_for_conversion(lead, user)
+        .filter(name__icontains=query)
+        .exclude(pk__in=list(exclude))
+        .select_related("account_owner")
+        .order_by("-is_active", "name", "pk")[:limit]
+    )
+    reason = str(_("Found by your search “%(value)s”")) % {"value": query}
+    return [AccountProposal(account, reason, "search") for account in accounts]
+
+
+def default_account(proposals: list[AccountProposal]) -> Account | None:
+    """What the convert page preselects (and the admin action uses): the strongest active match, else new."""
+    return next((proposal.account for proposal in proposals if proposal.account.is_active), None)
+
+
+def propose_contacts(lead: Lead, account: Account | None) -> list[ContactProposal]:
+    """Contacts of `account` that may be the lead's person: same email (reused automatically), phone or name.
+
+    One query (only the candidates are loaded, never the whole account), then each candidate is labelled with
+    the strongest thing it matched on.
+    """
+    if account is None or account.pk is None:
+        return []
+    email = (lead.email or "").strip().lower()
+    first, last = lead.first_name.strip().lower(), lead.last_name.strip().lower()
+    condition = Q(pk__in=[])
+    if email:
+        condition |= Q(email__iexact=email)
+    if lead.phone:
+        condition |= Q(phone=lead.phone)
+    if last:
+        condition |= Q(first_name__iexact=first, last_name__iexact=last)
+    candidates = Contact.objects.filter(condition, company_id=lead.company_id, account=account).order_by("pk")
+    kinds = (
+        ("email", lambda c: email and c.email.lower() == email, _("Same email (%(value)s)") % {"value": email}),
+        ("phone", lambda c: lead.phone and c.phone == lead.phone, _("Same phone (%(value)s)") % {"value": lead.phone}),
+        ("name", lambda c: last and (c.first_name.lower(), c.last_name.lower()) == (first, last), _("Same name")),
+    )
+    proposals = []
+    for contact in candidates:
+        kind, reason = next(
+            ((kind, reason) for kind, matches, reason in kinds if matches(contact)), ("name", _("Similar details"))
+        )
+        proposals.append(ContactProposal(contact, str(reason), kind))
+    rank = {kind: index for index, (kind, _matches, _reason) in enumerate(kinds)}
+    return sorted(proposals, key=lambda proposal: (rank[proposal.kind], proposal.contact.pk))
+
+
+def contact_by_email(lead: Lead, account: Account) -> Contact | None:
+    if not lead.email:
+        return None
+    return (
+        Contact.objects.filter(company_id=lead.company_id, account=account, email__iexact=lead.email.strip())
+        .order_by("pk")
+        .first()
+    )
+
+
+# --- The service ----------------------------------------------------------------------------------------------
+
+
+def lead_convert(
+    *,
+    lead: Lead,
+    by,
+    account: Account | None = None,
+    contact: Contact | None = None,
+    create_deal: bool = True,
+    deal_values: dict | None = None,
+    gstin: str = "",
+) -> Conversion:
+    """Convert `lead` in one transaction; raise `ConversionError` (nothing written) or `PermissionDenied`.
+
+    `account` / `contact`: existing records to link to (None: match by email or create). `deal_values` may set
+    the deal's name, amount, expected_close_date and forecast_category (blank values keep the defaults).
+    `gstin`: the new account's GSTIN (ignored when linking to an existing account).
+    """
+    deal_values = {key: value for key, value in (deal_values or {}).items() if value not in (None, "")}
+    unknown = set(deal_values) - DEAL_VALUE_FIELDS
+    if unknown:
+        raise ValueError(f"deal_values may not set {sorted(unknown)}")
+    with transaction.atomic():
+        locked = Lead.objects.select_for_update(of=("self",)).select_related("company").get(pk=lead.pk)
+        if not can_convert(by, locked):
+            raise PermissionDenied(_("You can convert only the leads you own."))
+        message = not_open_message(locked)
+        if message:
+            raise ConversionError(message, code="not_open")
+        now = timezone.now()
+
+        account, account_created = _resolve_account(locked, by=by, account=account, gstin=gstin)
+        contact, contact_created = _resolve_contact(locked, by=by, account=account, contact=contact)
+        deal = (
+            _create_deal(locked, by=by, account=account, contact=contact, values=deal_values) if create_deal else None
+        )
+
+        locked.status = LeadStatus.CONVERTED
+        locked.converted_to_account = account
+        locked.converted_contact = contact
+        locked.converted_deal = deal
+        locked.converted_at = now
+        locked.save(update_fields=CONVERSION_FIELDS)
+    # The caller's object reflects what happened (views render it, tests read it).
+    for field in (
+        "status",
+        "converted_to_account",
+        "converted_contact",
+        "converted_deal",
+        "converted_at",
+        "updated_at",
+    ):
+        setattr(lead, field, getattr(locked, field))
+    return Conversion(
+        lead=lead,
+        account=account,
+        contact=contact,
+        deal=deal,
+        account_created=account_created,
+        contact_created=contact_created,
+    )
+
+
+def _refuse(field: str, error: ValidationError, label: str):
+    """Re-raise a model's ValidationError as a ConversionError on the convert form's `field`."""
+    messages = []
+    for model_field, field_messages in getattr(error, "message_dict", {NON_FIELD_ERRORS: error.messages}).items():
+        prefix = "" if model_field == NON_FIELD_ERRORS else f"{model_field.replace('_', ' ')}: "
+        messages += [f"{label}: {prefix}{message}" for message in field_messages]
+    raise ConversionError({field: messages}) from error
+
+
+def _fill_empty(obj, values: dict) -> list[str]:
+    """Set each field of `obj` that is empty (blank, None) to its value; return the names of those changed."""
+    changed = []
+    for field, value in values.items():
+        if value in (None, "") or getattr(obj, field) not in (None, ""):
+            continue
+        setattr(obj, field, value)
+        changed.append(field)
+    return changed
+
+
+def _save_filled(obj, changed: list[str], *, field: str, label: str) -> None:
+    if not changed:
+        return
+    others = [f.name for f in obj._meta.concrete_fields if f.name not in changed]
+    try:
+        obj.clean_fields(exclude=others)
+    except ValidationError as error:
+        _refuse(field, error, label)
+    obj.save(update_fields=[*changed, "updated_at"])
+
+
+def _owner_for(lead: Lead, by):
+    """The lead's owner, else the converting user when they belong to the lead's Company."""
+    if lead.lead_owner_id:
+        return lead.lead_owner
+    membership = membership_of(by)
+    return by if membership and membership.company_id == lead.company_id else None
+
+
+def _resolve_account(lead: Lead, *, by, account: Account | None, gstin: str) -> tuple[Account, bool]:
+    website_domain = corporate_domain(lead.email)
+    if account is not None:
+        account = accounts_for_conversion(lead, by).select_for_update().filter(pk=account.pk).first()
+        if account is None:
+            raise ConversionError({"account": [_("Choose an account of your company.")]}, code="foreign_account")
+        changed = _fill_empty(
+            account,
+            {
+                "website": f"https://{website_domain}" if website_domain else "",
+                "country": lead.country,
+                "account_owner": _owner_for(lead, by),
+            },
+        )
+        _save_filled(account, changed, field="account", label=_("Account"))
+        return account, False
+
+    account = Account(
+        company=lead.company,
+        created_by=by if by and by.is_authenticated else None,
+        name=new_account_name(lead),
+        website=f"https://{website_domain}" if website_domain else "",
+        country=lead.country,
+        gstin=normalise_gstin(gstin),
+        account_type=AccountType.PROSPECT,
+        lifecycle_stage=Lifecycle.SQA,
+        account_owner=_owner_for(lead, by),
+    )
+    try:
+        account.full_clean()
+    except ValidationError as error:
+        if "gstin" in getattr(error, "message_dict", {}):
+            raise ConversionError({"gstin": error.message_dict["gstin"]}) from error
+        _refuse("account", error, _("New account"))
+    account.save()
+    return account, True
+
+
+def _contact_names(lead: Lead) -> tuple[str, str]:
+    """A contact needs a last name: a single name is the last name; without any, the email's local part."""
+    first, last = lead.first_name.strip(), lead.last_name.strip()
+    if not last:
+        first, last = "", first
+    if not last:
+        last = (lead.email.split("@", 1)[0] if lead.email else "") or lead.phone or str(_("Unknown"))
+    return first, last
+
+
+def _resolve_contact(lead: Lead, *, by, account: Account, contact: Contact | None) -> tuple[Contact, bool]:
+    # The account row is locked: two conversions into one account cannot both make their contact primary.
+    list(Account.objects.select_for_update().filter(pk=account.pk).values_list("pk", flat=True))
+    needs_primary = not Contact.objects.filter(account=account, is_primary_contact=True).exists()
+    owner = account.account_owner or _owner_for(lead, by)
+
+    if contact is not None:
+        contact = (
+            Contact.objects.select_for_update()
+            .filter(pk=contact.pk, company_id=lead.company_id, account_id=account.pk)
+            .first()
+        )
+        if contact is None:
+            raise ConversionError({"contact": [_("Choose a contact of the chosen account.")]}, code="foreign_contact")
+    else:
+        contact = contact_by_email(lead, account)
+
+    if contact is not None:
+        first, last = _contact_names(lead)
+        changed = _fill_empty(
+            contact,
+            {
+                "first_name": first,
+                "email": lead.email,
+                "phone": lead.phone,
+                "job_title": lead.job_title,
+                "role": AUTHORITY_CONTACT_ROLE.get(lead.authority_level, ""),
+                "opt_in_date": lead.opt_in_date if contact.gdpr_consent else None,
+                "owner": owner,
+            },
+        )
+        # Do-not-disturb is a restriction the person asked for: it always carries over. Consent is never granted
+        # to an existing contact implicitly (it may have been withdrawn there).
+        if lead.dnd_status and not contact.dnd_status:
+            contact.dnd_status = True
+            changed.append("dnd_status")
+        if needs_primary:
+            contact.is_primary_contact = True
+            changed.append("is_primary_contact")
+        _save_filled(contact, changed, field="contact", label=_("Contact"))
+        return contact, False
+
+    first, last = _contact_names(lead)
+    contact = Contact(
+        company=lead.company,
+        created_by=by if by and by.is_authenticated else None,
+        account=account,
+        first_name=first,
+        last_name=last,
+        email=lead.email,
+        phone=lead.phone,
+        job_title=lead.job_title,
+        role=AUTHORITY_CONTACT_ROLE.get(lead.authority_level, ""),
+        preferred_channel=Channel.EMAIL if lead.email or not lead.phone else Channel.PHONE,
+        gdpr_consent=lead.gdpr_consent,
+        opt_in_date=lead.opt_in_date,
+        dnd_status=lead.dnd_status,
+        is_primary_contact=needs_primary,
+        owner=owner,
+    )
+    try:
+        contact.full_clean()
+    except ValidationError as error:
+        _refuse("contact", error, _("New contact"))
+    contact.save()
+    return contact, True
+
+
+def _create_deal(lead: Lead, *, by, account: Account, contact: Contact, values: dict) -> Deal:
+    deal = Deal(
+        company=lead.company,
+        created_by=by if by and by.is_authenticated else None,
+        name=default_deal_name(lead, account.name),
+        account=account,
+        primary_contact=contact,
+        owner=_owner_for(lead, by),
+        stage=DealStage.PROSPECTING,
+        amount=Decimal("0"),
+        currency=lead.company.currency,
+        expected_close_date=expected_close_date_for(lead),
+        source=lead.source,
+        campaign=lead.campaign,
+        medium=lead.medium,
+        term=lead.term,
+    )
+    deal.apply_stage_defaults()
+    for field, value in values.items():
+        setattr(deal, field, value)
+    if deal.forecast_category != STAGE_FORECAST_CATEGORY[deal.stage]:
+        deal.forecast_category_is_manual = True
+    try:
+        deal.full_clean()
+    except ValidationError as error:
+        errors: dict[str, list] = {}
+        for model_field, messages in getattr(error, "message_dict", {NON_FIELD_ERRORS: error.messages}).items():
+            form_field = DEAL_ERROR_FIELDS.get(model_field, NON_FIELD_ERRORS)
+            prefix = "" if form_field != NON_FIELD_ERRORS or model_field == NON_FIELD_ERRORS else f"{model_field}: "
+            errors.setdefault(form_field, []).extend(f"{_('Deal')}: {prefix}{message}" for message in messages)
+        raise ConversionError(errors) from error
+    deal.save()
+    return deal
