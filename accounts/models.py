@@ -189,9 +189,12 @@ class Account(TenantModel):
     def get_absolute_url(self):
         return reverse("accounts:detail", kwargs={"pk": self.pk})
 
+    def clean_fields(self, exclude=None):
+        self.gstin = normalise_gstin(self.gstin)
+        super().clean_fields(exclude)
+
     def clean(self):
         super().clean()
-        self.gstin = normalise_gstin(self.gstin)
         self.validate_owner("account_owner")
 
     def validate_unique(self, exclude=None):

@@ -7,6 +7,12 @@ from crm.models import Role
 from .factories import CompanyFactory, member
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """Hashing every factory user's password the production way costs seconds per test."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def company(db):
     return CompanyFactory(name="Acme Sales", slug="acme")

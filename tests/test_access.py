@@ -53,12 +53,6 @@ GRID = {
 GRID_CASES = [pytest.param(viewer, model_name, id=f"{viewer}-{model_name}") for viewer in GRID for model_name in MODELS]
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Seven users per test: hashing their passwords with PBKDF2 would dominate the run time."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def anonymous():
     return AnonymousUser()

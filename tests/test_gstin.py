@@ -101,10 +101,6 @@ class TestAccountGstin:
 
         assert Account.objects.get(pk=account.pk).gstin == stored
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="Account.clean_fields checks max_length=15 before clean() trims: see the report (model bug)",
-    )
     @pytest.mark.parametrize("given", ["  27AAPFU0939F1ZV  ", " 27aapfu0939f1zv"])
     def test_full_clean_accepts_a_gstin_padded_with_spaces(self, company, given):
         account = AccountFactory.build(company=company, gstin=given)

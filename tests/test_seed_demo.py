@@ -26,11 +26,6 @@ from .factories import CompanyFactory, member
 LOGINS = {"admin": Role.ADMIN, "manager": Role.MANAGER, "rep1": Role.REP, "rep2": Role.REP}
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def seed(*args) -> str:
     out = io.StringIO()
     call_command("seed_demo", *args, stdout=out)
