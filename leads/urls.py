@@ -1,10 +1,18 @@
 from django.urls import path
 
-from . import views
+from . import conversion_views, views
 
 app_name = "leads"
 
 urlpatterns = [
     path("", views.LeadListView.as_view(), name="list"),
+    path("new/", views.LeadCreateView.as_view(), name="create"),
+    path("bulk-assign/", views.bulk_assign, name="bulk_assign"),
     path("<int:pk>/", views.LeadDetailView.as_view(), name="detail"),
+    path("<int:pk>/edit/", views.LeadUpdateView.as_view(), name="update"),
+    path("<int:pk>/convert/", conversion_views.LeadConvertView.as_view(), name="convert"),
+    path("<int:pk>/assign/", views.assign, name="assign"),
+    path("<int:pk>/take/", views.take, name="take"),
+    path("<int:pk>/status/", views.set_status, name="status"),
+    path("<int:pk>/stage/", views.set_stage, name="stage"),
 ]

@@ -1,14 +1,301 @@
-from django.views.generic import DetailView, ListView
+"""Lead pages (list, detail, create, edit) and the lead actions (assign, take, status, stage, bulk assign).
 
-from crm.views_base import TenantQuerysetMixin
+Reads start from `Lead.objects.visible_to(user)`: a lead outside it is a 404. Every change goes through one
+call into `leads.services`; a refused action is a 403 (PermissionDenied) or a message (ValidationError).
+"""
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from crm.models import company_of, is_manager
+from crm.views_base import TenantCreateView, TenantDetailView, TenantListView, TenantUpdateView
+
+from . import services
+from .filters import UNASSIGNED, LeadFilterSet
+from .forms import AssignForm, BulkAssignForm, LeadForm, StageForm, StatusForm, user_label
 from .models import Lead
 
 
-class LeadListView(TenantQuerysetMixin, ListView):
-    model = Lead
-    paginate_by = 25
+def add_errors(form, error: ValidationError) -> None:
+    """Put a model/service ValidationError on the form: on its field when the form has it, else on top."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
 
 
-class LeadDetailView(TenantQuerysetMixin, DetailView):
+def quality_rows(items) -> list[dict]:
+    """Score factors ({"label", "contribution"}), spam reasons ({"rule", "points", "detail"}) and validation
+    problems ({"field", "message"}) are JSON lists; give the template one shape: label, points, field."""
+    rows = []
+    for item in items or []:
+        if not isinstance(item, dict):
+            rows.append({"label": str(item), "points": "", "field": ""})
+            continue
+        label = next((item[key] for key in ("label", "detail", "message", "rule", "feature") if item.get(key)), "")
+        points = next((item[key] for key in ("contribution", "points", "weight") if item.get(key) is not None), None)
+        rows.append(
+            {
+                "label": label or str(item),
+                "points": f"{points:+g}" if isinstance(points, int | float) else "",
+                "negative": isinstance(points, int | float) and points < 0,
+                "field": item.get("field", ""),
+            }
+        )
+    return rows
+
+
+class LeadListView(TenantListView):
     model = Lead
+    filterset_class = LeadFilterSet
+    list_select_related = ("lead_owner",)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["is_manager"] = is_manager(user)
+        if context["is_manager"]:
+            context["bulk_form"] = BulkAssignForm(user=user, auto_id="id_bulk_%s")
+        owner = self.request.GET.get("lead_owner", "")
+        context["view_tab"] = {"": "all", UNASSIGNED: "queue", str(user.pk): "mine"}.get(owner, "")
+        context["unassigned"] = UNASSIGNED
+        return context
+
+
+class LeadDetailView(TenantDetailView):
+    model = Lead
+    list_select_related = (
+        "lead_owner",
+        "created_by",
+        "duplicate_of",
+        "merged_into",
+        "converted_to_account",
+        "converted_contact",
+        "converted_deal",
+    )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        lead, user = self.object, self.request.user
+        writable = not lead.is_read_only
+        context["can_act"] = context["can_edit"] and writable
+        context["can_assign"] = writable and is_manager(user)
+        context["can_take"] = writable and lead.lead_owner_id is None
+        if context["can_assign"]:
+            context["assign_form"] = AssignForm(
+                user=user, initial={"lead_owner": lead.lead_owner_id}, auto_id="id_assign_%s"
+            )
+        if context["can_act"]:
+            context["status_form"] = StatusForm(
+                initial={"status": lead.status, "reason": lead.disqualified_reason}, auto_id="id_status_%s"
+            )
+            context["stage_form"] = StageForm(initial={"stage": lead.stage}, auto_id="id_stage_%s")
+        context["score_factors"] = quality_rows(lead.score_factors)
+        context["spam_reasons"] = quality_rows(lead.spam_reasons)
+        context["validation_errors"] = quality_rows(lead.validation_errors)
+        context["is_spam"] = lead.spam_score >= company_of(user).spam_threshold
+        return context
+
+
+class ProcessLeadMixin:
+    """Create and edit save through `services.process_lead`, the one step every entry point runs."""
+
+    model = Lead
+    form_class = LeadForm
+
+    def form_valid(self, form):
+        lead = form.save(commit=False)
+        adding = lead._state.adding
+        try:
+            self.object = services.process_lead(lead=lead, by=self.request.user, source="form")
+        except ValidationError as error:
+            if adding:  # the transaction rolled back: the form must not look like an edit of a saved lead
+                lead.pk, lead._state.adding = None, True
+            add_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request, _("Lead “%(lead)s” %(verb)s.") % {"lead": self.object, "verb": self.success_verb}
+        )
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class LeadCreateView(ProcessLeadMixin, TenantCreateView):
+    pass
+
+
+def read_only_message(lead) -> str:
+    return _("This lead is %(status)s and can no longer be changed.") % {"status": lead.get_status_display().lower()}
+
+
+class LeadIsReadOnly(Exception):
+    def __init__(self, lead):
+        self.lead = lead
+
+
+class LeadUpdateView(ProcessLeadMixin, TenantUpdateView):
+    list_select_related = ("lead_owner",)
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except LeadIsReadOnly as refused:
+            messages.warning(request, read_only_message(refused.lead))
+            return redirect(refused.lead)
+
+    def get_object(self, queryset=None):
+        lead = super().get_object(queryset)
+        if lead.is_read_only:
+            raise LeadIsReadOnly(lead)
+        return lead
+
+
+# Actions: POST only, one service call each, then back to where the user was.
+
+
+def _visible_lead(request, pk) -> Lead:
+    return get_object_or_404(Lead.objects.visible_to(request.user).select_related("lead_owner"), pk=pk)
+
+
+def _editable_lead(request, pk) -> Lead:
+    lead = _visible_lead(request, pk)
+    if not lead.can_edit(request.user):
+        raise PermissionDenied
+    return lead
+
+
+def _require_manager(request) -> None:
+    if not is_manager(request.user):
+        raise PermissionDenied(_("Only managers assign leads."))
+
+
+def _back(request, fallback):
+    """Redirect to the page the form came from (`next`, same host only), else to `fallback`."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return HttpResponseRedirect(target)
+    return redirect(fallback)
+
+
+def _report(request, error: ValidationError) -> None:
+    for text in error.messages:
+        messages.error(request, text)
+
+
+def _report_form(request, form) -> None:
+    for errors in form.errors.values():
+        for text in errors:
+            messages.error(request, text)
+
+
+@require_POST
+def assign(request, pk):
+    lead = _visible_lead(request, pk)
+    _require_manager(request)
+    form = AssignForm(request.POST, user=request.user)
+    if not form.is_valid():
+        _report_form(request, form)
+        return _back(request, lead)
+    owner = form.cleaned_data["lead_owner"]
+    try:
+        services.lead_assign(lead=lead, owner=owner, by=request.user)
+    except ValidationError as error:
+        _report(request, error)
+    else:
+        if owner is None:
+            messages.success(request, _("“%(lead)s” is back in the unassigned queue.") % {"lead": lead})
+        else:
+            messages.success(
+                request, _("“%(lead)s” assigned to %(owner)s.") % {"lead": lead, "owner": user_label(owner)}
+            )
+    return _back(request, lead)
+
+
+@require_POST
+def bulk_assign(request):
+    _require_manager(request)
+    form = BulkAssignForm(request.POST, user=request.user)
+    if not form.is_valid():
+        _report_form(request, form)
+        return _back(request, "leads:list")
+    leads, owner = form.cleaned_data["leads"], form.cleaned_data["lead_owner"]
+    try:
+        assigned = services.leads_bulk_assign(leads=leads, owner=owner, by=request.user)
+    except ValidationError as error:
+        _report(request, error)
+        return _back(request, "leads:list")
+    messages.success(
+        request,
+        ngettext("%(count)d lead assigned to %(owner)s.", "%(count)d leads assigned to %(owner)s.", assigned)
+        % {"count": assigned, "owner": user_label(owner)},
+    )
+    skipped = len(leads) - assigned
+    if skipped:
+        messages.warning(
+            request,
+            ngettext(
+                "%(count)d converted or merged lead was left alone.",
+                "%(count)d converted or merged leads were left alone.",
+                skipped,
+            )
+            % {"count": skipped},
+        )
+    return _back(request, "leads:list")
+
+
+@require_POST
+def take(request, pk):
+    lead = _visible_lead(request, pk)
+    try:
+        services.lead_take(lead=lead, by=request.user)
+    except ValidationError as error:
+        _report(request, error)
+    else:
+        messages.success(request, _("“%(lead)s” is now yours.") % {"lead": lead})
+    return _back(request, lead)
+
+
+@require_POST
+def set_status(request, pk):
+    lead = _editable_lead(request, pk)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        _report_form(request, form)
+        return _back(request, lead)
+    try:
+        services.lead_set_status(
+            lead=lead, status=form.cleaned_data["status"], reason=form.cleaned_data["reason"], by=request.user
+        )
+    except ValidationError as error:
+        _report(request, error)
+    else:
+        messages.success(
+            request, _("“%(lead)s” is now %(status)s.") % {"lead": lead, "status": lead.get_status_display()}
+        )
+    return _back(request, lead)
+
+
+@require_POST
+def set_stage(request, pk):
+    lead = _editable_lead(request, pk)
+    form = StageForm(request.POST)
+    if not form.is_valid():
+        _report_form(request, form)
+        return _back(request, lead)
+    try:
+        services.lead_set_stage(lead=lead, stage=form.cleaned_data["stage"], by=request.user)
+    except ValidationError as error:
+        _report(request, error)
+    else:
+        messages.success(
+            request, _("“%(lead)s” moved to %(stage)s.") % {"lead": lead, "stage": lead.get_stage_display()}
+        )
+    return _back(request, lead)

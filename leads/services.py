@@ -1,0 +1,146 @@
+"""Lead workflows: every change a user makes to a lead goes through one of these functions.
+
+Each is keyword-only, runs in a transaction, checks the caller's right to act (PermissionDenied) and the
+lead's state (ValidationError), and saves only the fields it changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.models import company_users, is_manager, membership_of
+
+from .models import Lead, LeadStage, LeadStatus
+
+# Statuses a user may set by hand; converted and merged are reached only through conversion and merging.
+SETTABLE_STATUSES = (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED, LeadStatus.DISQUALIFIED)
+READ_ONLY_STATUSES = (LeadStatus.CONVERTED, LeadStatus.MERGED)
+
+
+def process_lead(*, lead: Lead, by: AbstractBaseUser | None, source: str = "form") -> Lead:
+    """The one step every entry point (form, import, web form, admin) runs after a lead is created or edited.
+
+    For now: validate and save. The quality pipeline (validation, spam, duplicates, score) plugs in here.
+    `source` says which entry point called ("form", "import", "web", "admin").
+    """
+    with transaction.atomic():
+        if lead._state.adding and lead.created_by_id is None and by is not None and by.is_authenticated:
+            lead.created_by = by
+        lead.full_clean()
+        lead.save()
+    return lead
+
+
+def _check_member(lead: Lead, by) -> None:
+    membership = membership_of(by)
+    if membership is None or membership.company_id != lead.company_id:
+        raise PermissionDenied(_("This lead belongs to another company."))
+
+
+def _check_writable(lead: Lead) -> None:
+    if lead.is_read_only:
+        raise ValidationError(
+            _("This lead is %(status)s and can no longer be changed.") % {"status": lead.get_status_display().lower()}
+        )
+
+
+def _check_owner(owner, company_id) -> None:
+    if owner is not None and not company_users(company_id).filter(pk=owner.pk).exists():
+        raise ValidationError({"lead_owner": _("The owner must be an active user of your company.")})
+
+
+def lead_assign(*, lead: Lead, owner: AbstractBaseUser | None, by: AbstractBaseUser) -> Lead:
+    """A manager gives the lead to `owner` (None sends it back to the unassigned queue)."""
+    _check_member(lead, by)
+    if not is_manager(by):
+        raise PermissionDenied(_("Only managers assign leads."))
+    _check_writable(lead)
+    _check_owner(owner, lead.company_id)
+    with transaction.atomic():
+        lead.lead_owner = owner
+        lead.save(update_fields=["lead_owner"])
+    return lead
+
+
+def leads_bulk_assign(*, leads: Iterable[Lead], owner: AbstractBaseUser, by: AbstractBaseUser) -> int:
+    """A manager gives many leads to `owner` at once. Converted and merged leads are left alone.
+
+    Returns the number of leads assigned. Leads of another Company are never touched.
+    """
+    membership = membership_of(by)
+    if membership is None or not membership.is_manager:
+        raise PermissionDenied(_("Only managers assign leads."))
+    if owner is None:
+        raise ValidationError({"lead_owner": _("Choose who gets the leads.")})
+    _check_owner(owner, membership.company_id)
+    pks = [lead.pk for lead in leads]
+    with transaction.atomic():
+        return (
+            Lead.objects.for_company(membership.company)
+            .filter(pk__in=pks)
+            .exclude(status__in=READ_ONLY_STATUSES)
+            .update(lead_owner=owner, updated_at=timezone.now())
+        )
+
+
+def lead_take(*, lead: Lead, by: AbstractBaseUser) -> Lead:
+    """ "Assign to me": the user takes an unassigned lead from the queue.
+
+    Race-safe: the UPDATE only matches while the lead is still unassigned, so of two users who click at
+    the same moment exactly one gets it; the other is told that someone else took it.
+    """
+    _check_member(lead, by)
+    _check_writable(lead)
+    if lead.lead_owner_id == by.pk:
+        raise ValidationError(_("This lead is already yours."))
+    if lead.lead_owner_id is not None:
+        raise ValidationError(_("This lead already has an owner; ask a manager to reassign it."))
+    with transaction.atomic():
+        taken = (
+            Lead.objects.filter(pk=lead.pk, company_id=lead.company_id, lead_owner__isnull=True)
+            .exclude(status__in=READ_ONLY_STATUSES)
+            .update(lead_owner=by, updated_at=timezone.now())
+        )
+    if not taken:
+        raise ValidationError(_("Someone else took this lead a moment ago."))
+    lead.lead_owner = by
+    return lead
+
+
+def _check_can_edit(lead: Lead, by) -> None:
+    _check_member(lead, by)
+    if not lead.can_edit(by):
+        raise PermissionDenied(_("You can only change your own leads and the unassigned queue."))
+    _check_writable(lead)
+
+
+def lead_set_status(*, lead: Lead, status: str, by: AbstractBaseUser, reason: str = "") -> Lead:
+    """Move the lead to `status`. Disqualifying needs a reason; converted and merged are not set by hand."""
+    _check_can_edit(lead, by)
+    if status not in SETTABLE_STATUSES:
+        raise ValidationError({"status": _("Choose new, contacted, qualified or disqualified.")})
+    reason = (reason or "").strip()
+    if status == LeadStatus.DISQUALIFIED and not reason:
+        raise ValidationError({"disqualified_reason": _("Say why the lead is disqualified.")})
+    with transaction.atomic():
+        lead.status = status
+        lead.disqualified_reason = reason if status == LeadStatus.DISQUALIFIED else ""
+        lead.save(update_fields=["status", "disqualified_reason"])
+    return lead
+
+
+def lead_set_stage(*, lead: Lead, stage: str, by: AbstractBaseUser) -> Lead:
+    """Move the lead to another buying stage (awareness, consideration, decision)."""
+    _check_can_edit(lead, by)
+    if stage not in LeadStage.values:
+        raise ValidationError({"stage": _("Choose awareness, consideration or decision.")})
+    with transaction.atomic():
+        lead.stage = stage
+        lead.save(update_fields=["stage"])
+    return lead
