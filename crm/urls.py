@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from leads import capture
+
 from . import views
 
 urlpatterns = [
@@ -12,5 +14,6 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("contacts/", include("contacts.urls")),
     path("deals/", include("deals.urls")),
+    path("f/<slug:slug>/", capture.web_to_lead, name="web_to_lead"),
     path("admin/", admin.site.urls),
 ]

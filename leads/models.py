@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from accounts.models import Account
+from accounts.models import Account, CompanySize
 from contacts.models import Contact
 from crm.models import AccessPolicy, Source, TenantModel, TenantQuerySet, choice_constraint, percent_constraint
 from deals.models import Deal
@@ -106,6 +106,9 @@ class Lead(TenantModel):
     email = models.EmailField(_("email"), max_length=254, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True, help_text=_("Stored in E.164, e.g. +14155550100."))
     company_name = models.CharField(_("company"), max_length=200, blank=True)
+    company_size = models.CharField(
+        _("company size"), max_length=16, choices=CompanySize.choices, blank=True, help_text=_("Employee count.")
+    )
     job_title = models.CharField(_("job title"), max_length=150, blank=True)
     country = CountryField(_("country"), blank=True)
     # Attribution
@@ -114,6 +117,15 @@ class Lead(TenantModel):
     medium = models.CharField(_("medium"), max_length=120, blank=True)
     term = models.CharField(_("term"), max_length=120, blank=True)
     content = models.CharField(_("content"), max_length=120, blank=True, help_text=_("utm_content"))
+    source_detail = models.CharField(
+        _("source detail"), max_length=120, blank=True, help_text=_("The raw utm_source, e.g. google or newsletter.")
+    )
+    campaign_defaulted = models.BooleanField(
+        _("campaign defaulted"),
+        default=False,
+        editable=False,
+        help_text=_("The web form URL carried no utm_campaign: the Company's default campaign was used."),
+    )
     # Assignment and qualification
     lead_owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -160,6 +172,16 @@ class Lead(TenantModel):
         blank=True,
         related_name="duplicates",
         verbose_name=_("duplicate of"),
+    )
+    duplicate_contact = models.ForeignKey(
+        Contact,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicate_leads",
+        verbose_name=_("duplicate of contact"),
+        editable=False,
+        help_text=_("The oldest contact of the Company this lead matches."),
     )
     merged_into = models.ForeignKey(
         "self",
@@ -230,8 +252,12 @@ class Lead(TenantModel):
             choice_constraint("timeline", Timeline, "lead_timeline_valid"),
             choice_constraint("validation_status", ValidationStatus, "lead_validation_status_valid"),
             choice_constraint("source", Source, "lead_source_valid"),
+            choice_constraint("company_size", CompanySize, "lead_company_size_valid", blank=True),
             models.CheckConstraint(
-                condition=Q(is_duplicate=False) | Q(duplicate_of__isnull=False) | Q(status=LeadStatus.MERGED),
+                condition=Q(is_duplicate=False)
+                | Q(duplicate_of__isnull=False)
+                | Q(duplicate_contact__isnull=False)
+                | Q(status=LeadStatus.MERGED),
                 name="lead_duplicate_has_original",
             ),
         ]
@@ -298,3 +324,42 @@ class Lead(TenantModel):
         if update_fields is not None:
             kwargs["update_fields"] = set(update_fields) | {"updated_at"}
         super().save(*args, **kwargs)
+
+
+class LeadScoreModel(models.Model):
+    """A Company's trained lead-scoring model: a logistic regression kept as plain numbers.
+
+    `features` is the vocabulary (e.g. "source=referral", "completeness"), `coefficients` one weight per
+    feature, `means` the average training lead (the baseline the factors on the lead page are measured
+    against). Scoring is a dot product in numpy: nothing is unpickled from the database.
+    """
+
+    company = models.ForeignKey(
+        "crm.Company", on_delete=models.CASCADE, related_name="lead_score_models", verbose_name=_("company")
+    )
+    version = models.PositiveIntegerField(_("version"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    algorithm = models.CharField(_("algorithm"), max_length=64, default="logistic_regression")
+    auc = models.FloatField(_("holdout AUC"), null=True, blank=True)
+    n_samples = models.PositiveIntegerField(_("training outcomes"))
+    n_positive = models.PositiveIntegerField(_("converted leads"))
+    features = models.JSONField(_("features"), default=list)
+    coefficients = models.JSONField(_("coefficients"), default=list)
+    means = models.JSONField(_("feature means"), default=list)
+    intercept = models.FloatField(_("intercept"), default=0.0)
+
+    class Meta:
+        verbose_name = _("lead score model")
+        verbose_name_plural = _("lead score models")
+        ordering = ["company_id", "-version", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "version"], name="lead_score_model_version_unique"),
+        ]
+
+    def __str__(self):
+        return f"Lead score model v{self.version}"
+
+    @property
+    def label(self) -> str:
+        """What `Lead.score_model_version` records, e.g. "lr-v3"."""
+        return f"lr-v{self.version}"

@@ -1,0 +1,60 @@
+"""The lead quality pipeline: validate -> spam -> duplicates -> score, the same for every entry point.
+
+`process_lead(lead, context=...)` for one lead (the rep's form, the web form, the admin) and
+`process_leads(leads, context=...)` for imports and rescoring, batched: one velocity query, one duplicate query
+for leads and one for contacts, and one model call per batch of `BATCH_SIZE`. Both set the lead's fields in
+memory; the caller saves. Converted and merged leads are history and are left as they are.
+
+`context` holds what only the entry point knows: `honeypot` (what the web form's hidden field held) and
+`fill_seconds` (how long the form was open). See the modules for the rules:
+validation.py, spam.py, duplicates.py, scoring.py; merge.py merges two leads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from . import duplicates, scoring, spam, validation
+
+BATCH_SIZE = 1000
+
+__all__ = ["BATCH_SIZE", "process_lead", "process_leads"]
+
+
+def process_lead(lead, *, context: dict | None = None) -> None:
+    """Run the whole pipeline on one lead (about four queries)."""
+    if lead.is_read_only:
+        return
+    lead.sync_names()
+    phone = validation.validate(lead)
+    spam.score(lead, context=context, phone=phone)
+    duplicates.find_duplicates(lead)
+    scoring.score(lead)
+
+
+def process_leads(leads: Iterable, *, context: dict | None = None, within_batch: bool = True) -> None:
+    """Run the pipeline on many leads, batched per Company and `BATCH_SIZE`.
+
+    The same results as `process_lead` on each lead in turn, saving each before the next: an unsaved lead that
+    matches an earlier one of the list becomes its duplicate (`within_batch`), so save them in list order.
+    """
+    by_company: dict[int, list] = {}
+    for lead in leads:
+        if not lead.is_read_only:
+            by_company.setdefault(lead.company_id, []).append(lead)
+    for company_leads in by_company.values():
+        scorer = scoring.scorer_for(company_leads[0].company_id)
+        for start in range(0, len(company_leads), BATCH_SIZE):
+            _process_batch(company_leads[start : start + BATCH_SIZE], context, scorer, within_batch)
+
+
+def _process_batch(batch: list, context: dict | None, scorer, within_batch: bool) -> None:
+    phones = []
+    for lead in batch:
+        lead.sync_names()
+        phones.append(validation.validate(lead))
+    velocities = spam.velocity_counts_batch(batch)
+    for lead, phone, velocity in zip(batch, phones, velocities, strict=True):
+        spam.score(lead, context=context, phone=phone, velocity=velocity)
+    duplicates.find_duplicates_batch(batch, within_batch=within_batch)
+    scoring.score_batch(batch, scorer=scorer)
