@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import conversion_views, views
+from . import conversion_views, merge_views, views
 
 app_name = "leads"
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("<int:pk>/take/", views.take, name="take"),
     path("<int:pk>/status/", views.set_status, name="status"),
     path("<int:pk>/stage/", views.set_stage, name="stage"),
+    path("<int:pk>/merge/<int:other_pk>/", merge_views.LeadMergeView.as_view(), name="merge"),
 ]
