@@ -1,14 +1,182 @@
-from django.views.generic import DetailView, ListView
+"""Deal pages: list, detail, create, edit, and the POST actions that move a deal along the pipeline."""
 
-from crm.views_base import TenantQuerysetMixin
+from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from .models import Deal
+from crm.views_base import TenantCreateView, TenantDetailView, TenantListView, TenantUpdateView
+
+from . import services
+from .filters import DealFilterSet, DealStatus
+from .forms import DealCloseLostForm, DealForm, DealStageForm
+from .models import OPEN_STAGES, Deal, DealStage
+
+LIST_RELATED = ("account", "owner", "primary_contact")
 
 
-class DealListView(TenantQuerysetMixin, ListView):
+class DealListView(TenantListView):
     model = Deal
-    paginate_by = 25
+    filterset_class = DealFilterSet
+    list_select_related = LIST_RELATED
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["status_choices"] = DealStatus.choices
+        context["today"] = timezone.localdate()
+        return context
 
 
-class DealDetailView(TenantQuerysetMixin, DetailView):
+class DealDetailView(TenantDetailView):
     model = Deal
+    list_select_related = (*LIST_RELATED, "created_by", "source_lead")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(deal_page_context(self.object, self.request.user))
+        return context
+
+
+def deal_page_context(deal, user):
+    """What the deal page shows beyond the deal itself: its source lead and the action forms."""
+    try:
+        source_lead = deal.source_lead
+    except ObjectDoesNotExist:
+        source_lead = None
+    # The lead is linked only when the user may open it (a rep may not see a lead that another rep owns).
+    source_lead_visible = bool(
+        source_lead and type(source_lead).objects.visible_to(user).filter(pk=source_lead.pk).exists()
+    )
+    return {
+        "source_lead": source_lead,
+        "source_lead_visible": source_lead_visible,
+        "stage_path": [
+            {"value": stage.value, "label": stage.label, "is_current": stage == deal.stage}
+            for stage in (*OPEN_STAGES, DealStage.CLOSED_WON)
+        ],
+        "stage_form": DealStageForm(initial={"stage": deal.stage}),
+        "lost_form": DealCloseLostForm(),
+        "today": timezone.localdate(),
+    }
+
+
+class DealCreateView(TenantCreateView):
+    model = Deal
+    form_class = DealForm
+
+    def get_initial(self):
+        initial = super().get_initial()
+        # "New deal" from an account or contact page: /deals/new/?account=12&primary_contact=34
+        for name in ("account", "primary_contact"):
+            if self.request.GET.get(name, "").isdigit():
+                initial[name] = self.request.GET[name]
+        return initial
+
+    def form_valid(self, form):
+        try:
+            self.object = services.deal_create(company=form.company, data=form.deal_data(), by=self.request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Deal “%(name)s” created.") % {"name": self.object})
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class DealUpdateView(TenantUpdateView):
+    model = Deal
+    form_class = DealForm
+
+    def form_valid(self, form):
+        try:
+            self.object = services.deal_update(deal=self.object, data=form.deal_data(), by=self.request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Deal “%(name)s” saved.") % {"name": self.object})
+        return HttpResponseRedirect(self.get_success_url())
+
+
+# Actions: POST only, one service call each, then back to where the user was.
+
+
+def _editable_deal(request, pk):
+    """The deal if the user may change it: invisible is a 404, visible but not editable a 403."""
+    deal = get_object_or_404(Deal.objects.visible_to(request.user).select_related("account"), pk=pk)
+    if not deal.can_edit(request.user):
+        raise PermissionDenied
+    return deal
+
+
+def _back(request, deal):
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return HttpResponseRedirect(target)
+    return HttpResponseRedirect(reverse("deals:detail", kwargs={"pk": deal.pk}))
+
+
+def _error_text(error):
+    return " ".join(str(message) for message in error.messages)
+
+
+def _moved_message(request, deal):
+    if deal.stage == DealStage.CLOSED_WON:
+        text = _("“%(name)s” closed as won. %(account)s is now a customer.") % {"name": deal, "account": deal.account}
+    elif deal.stage == DealStage.CLOSED_LOST:
+        text = _("“%(name)s” closed as lost.") % {"name": deal}
+    else:
+        text = _("“%(name)s” moved to %(stage)s (probability %(p)s %%).") % {
+            "name": deal,
+            "stage": deal.get_stage_display(),
+            "p": deal.probability,
+        }
+    messages.success(request, text)
+
+
+@require_POST
+def deal_stage(request, pk):
+    deal = _editable_deal(request, pk)
+    form = DealStageForm(request.POST)
+    if not form.is_valid():
+        errors = [str(message) for field_errors in form.errors.values() for message in field_errors]
+        messages.error(request, _("The stage was not changed: %(errors)s") % {"errors": " ".join(errors)})
+        return _back(request, deal)
+    try:
+        services.deal_move_stage(
+            deal=deal, stage=form.cleaned_data["stage"], by=request.user, lost_reason=form.cleaned_data["lost_reason"]
+        )
+    except ValidationError as error:
+        messages.error(request, _("The stage was not changed: %(errors)s") % {"errors": _error_text(error)})
+        return _back(request, deal)
+    _moved_message(request, deal)
+    return _back(request, deal)
+
+
+@require_POST
+def deal_close_won(request, pk):
+    deal = _editable_deal(request, pk)
+    services.deal_close_won(deal=deal, by=request.user)
+    _moved_message(request, deal)
+    return _back(request, deal)
+
+
+@require_POST
+def deal_close_lost(request, pk):
+    deal = _editable_deal(request, pk)
+    form = DealCloseLostForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The deal was not closed: say why it was lost."))
+        return _back(request, deal)
+    try:
+        services.deal_close_lost(deal=deal, by=request.user, lost_reason=form.cleaned_data["lost_reason"])
+    except ValidationError as error:
+        messages.error(request, _("The deal was not closed: %(errors)s") % {"errors": _error_text(error)})
+        return _back(request, deal)
+    _moved_message(request, deal)
+    return _back(request, deal)
