@@ -61,7 +61,7 @@ class TenantListView(TenantQuerysetMixin, FilterView):
     """A filtered, sorted, paginated list. Page size from `?per_page=` (25, 50 or 100)."""
 
     paginate_by = PAGE_SIZES[0]
-    strict = False  # an invalid filter value shows the form error and an empty list, never a 500
+    strict = False  # an invalid filter value is ignored (that filter is not applied), never a 500
 
     def get_paginate_by(self, queryset):
         try:

@@ -175,6 +175,9 @@ class Deal(TenantModel):
         if not self.forecast_category_is_manual or self.stage in CLOSED_STAGES:
             self.forecast_category = STAGE_FORECAST_CATEGORY[self.stage]
         if self.stage in CLOSED_STAGES:
+            # A closed deal's probability and category are facts, not estimates: reopening starts from defaults.
+            self.probability_is_manual = False
+            self.forecast_category_is_manual = False
             self.closed_at = self.closed_at or timezone.now()
         else:
             self.closed_at = None
@@ -198,7 +201,16 @@ class Deal(TenantModel):
             if stage == DealStage.CLOSED_LOST:
                 self.lost_reason = lost_reason.strip()
             self.save(
-                update_fields=["stage", "probability", "forecast_category", "closed_at", "lost_reason", "updated_at"]
+                update_fields=[
+                    "stage",
+                    "probability",
+                    "probability_is_manual",
+                    "forecast_category",
+                    "forecast_category_is_manual",
+                    "closed_at",
+                    "lost_reason",
+                    "updated_at",
+                ]
             )
             if stage == DealStage.CLOSED_WON:
                 self.account.mark_customer()

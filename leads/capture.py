@@ -22,7 +22,6 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
 from django.core.cache import cache
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -32,8 +31,8 @@ from django.views.decorators.http import require_http_methods
 from crm.models import Company, Source
 
 from .models import Lead
-from .quality import process_lead
 from .quality.validation import parse_phone
+from .services import process_lead
 
 MIN_FILL_SECONDS = 2.0  # faster than this is refused outright
 MAX_FORM_AGE = 60 * 60 * 24  # a form left open longer must be reloaded
@@ -237,9 +236,12 @@ def web_to_lead(request, slug):
         lead.gdpr_consent, lead.opt_in_date, lead.dnd_status = True, timezone.localdate(), False
     else:
         lead.gdpr_consent, lead.opt_in_date, lead.dnd_status = False, None, True
-    process_lead(lead, context={"honeypot": form.cleaned_data["website"], "fill_seconds": seconds})
-    with transaction.atomic():
-        lead.save()
+    process_lead(
+        lead=lead,
+        by=None,
+        source="web",
+        context={"honeypot": form.cleaned_data["website"], "fill_seconds": seconds},
+    )
     _record_hit(ip_key, IP_WINDOW)
     _record_hit(email_key, EMAIL_WINDOW)
     return redirect(f"{request.path}?sent=1")

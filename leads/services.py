@@ -16,25 +16,37 @@ from django.utils.translation import gettext as _
 
 from crm.models import company_users, is_manager, membership_of
 
+from .conversion import Conversion, ConversionError, lead_convert  # noqa: F401  (the conversion workflow)
 from .models import Lead, LeadStage, LeadStatus
+from .quality import process_lead as run_quality_pipeline
+from .quality.scoring import score
 
 # Statuses a user may set by hand; converted and merged are reached only through conversion and merging.
 SETTABLE_STATUSES = (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED, LeadStatus.DISQUALIFIED)
 READ_ONLY_STATUSES = (LeadStatus.CONVERTED, LeadStatus.MERGED)
 
 
-def process_lead(*, lead: Lead, by: AbstractBaseUser | None, source: str = "form") -> Lead:
-    """The one step every entry point (form, import, web form, admin) runs after a lead is created or edited.
+def process_lead(*, lead: Lead, by: AbstractBaseUser | None, source: str = "form", context: dict | None = None) -> Lead:
+    """The one step every single-lead entry point (rep's form, web form, admin) runs to save a lead.
 
-    For now: validate and save. The quality pipeline (validation, spam, duplicates, score) plugs in here.
-    `source` says which entry point called ("form", "import", "web", "admin").
+    Runs the quality pipeline (validation, spam score, duplicates, lead score: `leads.quality`), then validates
+    and saves, in one transaction. `source` says which entry point called ("form", "web", "admin");
+    `context` carries what only that entry point knows (the web form's honeypot and fill time).
+    Imports run the same pipeline in batches through `leads.quality.process_leads`.
     """
     with transaction.atomic():
         if lead._state.adding and lead.created_by_id is None and by is not None and by.is_authenticated:
             lead.created_by = by
+        run_quality_pipeline(lead, context=context)
         lead.full_clean()
         lead.save()
     return lead
+
+
+def _rescore(lead: Lead) -> list[str]:
+    """Stage and status are score features: refresh the score when they change. Returns the fields to save."""
+    score(lead)
+    return ["lead_score", "score_model_version", "scored_at", "score_factors"]
 
 
 def _check_member(lead: Lead, by) -> None:
@@ -131,7 +143,7 @@ def lead_set_status(*, lead: Lead, status: str, by: AbstractBaseUser, reason: st
     with transaction.atomic():
         lead.status = status
         lead.disqualified_reason = reason if status == LeadStatus.DISQUALIFIED else ""
-        lead.save(update_fields=["status", "disqualified_reason"])
+        lead.save(update_fields=["status", "disqualified_reason", *_rescore(lead)])
     return lead
 
 
@@ -142,5 +154,5 @@ def lead_set_stage(*, lead: Lead, stage: str, by: AbstractBaseUser) -> Lead:
         raise ValidationError({"stage": _("Choose awareness, consideration or decision.")})
     with transaction.atomic():
         lead.stage = stage
-        lead.save(update_fields=["stage"])
+        lead.save(update_fields=["stage", *_rescore(lead)])
     return lead

@@ -17,9 +17,11 @@ from crm.models import company_of, is_manager
 from crm.views_base import TenantCreateView, TenantDetailView, TenantListView, TenantUpdateView
 
 from . import services
+from .conversion import can_convert
 from .filters import UNASSIGNED, LeadFilterSet
 from .forms import AssignForm, BulkAssignForm, LeadForm, StageForm, StatusForm, user_label
 from .models import Lead
+from .quality.duplicates import duplicate_candidates
 
 
 def add_errors(form, error: ValidationError) -> None:
@@ -29,27 +31,6 @@ def add_errors(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
-
-
-def quality_rows(items) -> list[dict]:
-    """Score factors ({"label", "contribution"}), spam reasons ({"rule", "points", "detail"}) and validation
-    problems ({"field", "message"}) are JSON lists; give the template one shape: label, points, field."""
-    rows = []
-    for item in items or []:
-        if not isinstance(item, dict):
-            rows.append({"label": str(item), "points": "", "field": ""})
-            continue
-        label = next((item[key] for key in ("label", "detail", "message", "rule", "feature") if item.get(key)), "")
-        points = next((item[key] for key in ("contribution", "points", "weight") if item.get(key) is not None), None)
-        rows.append(
-            {
-                "label": label or str(item),
-                "points": f"{points:+g}" if isinstance(points, int | float) else "",
-                "negative": isinstance(points, int | float) and points < 0,
-                "field": item.get("field", ""),
-            }
-        )
-    return rows
 
 
 class LeadListView(TenantListView):
@@ -97,10 +78,9 @@ class LeadDetailView(TenantDetailView):
                 initial={"status": lead.status, "reason": lead.disqualified_reason}, auto_id="id_status_%s"
             )
             context["stage_form"] = StageForm(initial={"stage": lead.stage}, auto_id="id_stage_%s")
-        context["score_factors"] = quality_rows(lead.score_factors)
-        context["spam_reasons"] = quality_rows(lead.spam_reasons)
-        context["validation_errors"] = quality_rows(lead.validation_errors)
         context["is_spam"] = lead.spam_score >= company_of(user).spam_threshold
+        context["can_convert"] = lead.is_open and can_convert(user, lead)
+        context["candidates"] = duplicate_candidates(lead, user=user)
         return context
 
 

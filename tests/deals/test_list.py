@@ -247,6 +247,6 @@ class TestDealListQueries:
             response = manager_client.get(LIST_URL, {"per_page": rows})
 
         assert len(response.context["object_list"]) == rows
-        # session, user, membership, company, count, rows (deal + account + owner + contact), owner and account
-        # choices of the filter form
-        assert len(captured) == 8
+        # at most: session, user, membership, company, count, rows (deal + account + owner + contact), owner and
+        # account choices of the filter form; the same bound at 25 and at 100 rows
+        assert len(captured) <= 8
