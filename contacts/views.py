@@ -1,14 +1,122 @@
-from django.views.generic import DetailView, ListView
+"""Contact pages: list, detail, create, edit, and the make-primary action."""
 
-from crm.views_base import TenantQuerysetMixin
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_POST
 
+from accounts.models import Account
+from accounts.views import advanced_filters, redirect_back
+from crm.views_base import TenantCreateView, TenantDetailView, TenantListView, TenantUpdateView
+
+from . import services
+from .filters import ContactFilter
+from .forms import ContactForm
 from .models import Contact
 
 
-class ContactListView(TenantQuerysetMixin, ListView):
-    model = Contact
-    paginate_by = 25
+def related_model(name: str):
+    return Contact._meta.get_field(name).related_model
 
 
-class ContactDetailView(TenantQuerysetMixin, DetailView):
+class ContactListView(TenantListView):
     model = Contact
+    filterset_class = ContactFilter
+    template_name = "contacts/contact_filter.html"
+    list_select_related = ("account", "owner")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(advanced_filters(self.filterset))
+        return context
+
+
+class ContactDetailView(TenantDetailView):
+    model = Contact
+    template_name = "contacts/contact_detail.html"
+    list_select_related = ("account", "account__account_owner", "owner", "created_by")
+
+    def get_queryset(self):
+        user = self.request.user
+        deals = related_model("deals").objects.visible_to(user).select_related("owner")
+        leads = related_model("converted_leads").objects.visible_to(user)
+        return (
+            super()
+            .get_queryset()
+            .prefetch_related(
+                Prefetch("deals", queryset=deals.order_by("-created_at", "-pk"), to_attr="deal_list"),
+                Prefetch("converted_leads", queryset=leads.order_by("-converted_at", "-pk"), to_attr="lead_list"),
+            )
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_make_primary"] = services.can_make_primary(contact=self.object, user=self.request.user)
+        return context
+
+
+class ContactFormMixin:
+    """Save through `contact_save`, so ticking "primary" switches the account's primary contact atomically."""
+
+    model = Contact
+    form_class = ContactForm
+    template_name = "contacts/contact_form.html"
+
+    def form_valid(self, form):
+        previous = services.contact_save(
+            contact=form.instance, by=self.request.user, primary=form.cleaned_data["is_primary_contact"]
+        )
+        self.object = form.instance
+        messages.success(self.request, f"Contact “{self.object}” {self.success_verb}.")
+        if previous is not None:
+            messages.info(
+                self.request,
+                f"{self.object} is now the primary contact of {self.object.account}, instead of {previous}.",
+            )
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class ContactCreateView(ContactFormMixin, TenantCreateView):
+    def get_initial(self):
+        """`?account=<pk>` (the account page's "Add contact") preselects one of the user's active accounts."""
+        initial = super().get_initial()
+        account_id = self.request.GET.get("account", "")
+        if account_id.isdigit():
+            account = Account.objects.visible_to(self.request.user).active().filter(pk=account_id).first()
+            if account is not None:
+                initial["account"] = account.pk
+                self.preselected_account = account
+        return initial
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)  # builds the form, so get_initial has run
+        context["preselected_account"] = getattr(self, "preselected_account", None)
+        return context
+
+
+class ContactUpdateView(ContactFormMixin, TenantUpdateView):
+    def get_object(self, queryset=None):
+        contact = super().get_object(queryset)
+        self.saved_name = str(contact)  # the form's validation writes to the instance; titles keep the saved name
+        return contact
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(saved_name=self.saved_name, **kwargs)
+
+
+@require_POST
+def contact_make_primary(request, pk):
+    """Another Company's contact is a 404; a contact the user may not edit (nor its account), a 403."""
+    contact = get_object_or_404(Contact.objects.visible_to(request.user).select_related("account"), pk=pk)
+    if not services.can_make_primary(contact=contact, user=request.user):
+        raise PermissionDenied
+    try:
+        previous = services.contact_make_primary(contact=contact, by=request.user)
+    except ValidationError as error:
+        messages.warning(request, " ".join(error.messages))
+    else:
+        instead = f", instead of {previous}" if previous else ""
+        messages.success(request, f"{contact} is now the primary contact of {contact.account}{instead}.")
+    return redirect_back(request, contact)

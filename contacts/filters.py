@@ -1,0 +1,52 @@
+"""The contact list's filters: account, every choice field, primary, owner, created range, `q`, `o`."""
+
+import django_filters
+from django import forms
+from django_filters.widgets import DateRangeWidget
+
+from accounts.filters import SortFilter
+from accounts.models import Account
+from crm.filters import SearchFilter, company_user_choices, visible_choices
+
+from .models import Channel, Contact, ContactRole, Influence
+
+ANY = "Any"
+
+
+class ContactFilter(django_filters.FilterSet):
+    q = SearchFilter(
+        search_fields=("first_name", "last_name", "email", "phone", "account__name", "job_title"),
+        label="Search",
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    account = django_filters.ModelChoiceFilter(queryset=visible_choices(Account), empty_label=ANY)
+    role = django_filters.ChoiceFilter(choices=ContactRole.choices, empty_label=ANY)
+    preferred_channel = django_filters.ChoiceFilter(choices=Channel.choices, empty_label=ANY)
+    influence_score = django_filters.ChoiceFilter(choices=Influence.choices, empty_label=ANY, label="Influence")
+    is_primary_contact = django_filters.BooleanFilter(
+        label="Primary contact",
+        widget=forms.Select(choices=[("", ANY), ("true", "Primary only"), ("false", "Not primary")]),
+    )
+    owner = django_filters.ModelChoiceFilter(queryset=company_user_choices, empty_label=ANY)
+    created = django_filters.DateFromToRangeFilter(
+        field_name="created_at", label="Created", widget=DateRangeWidget(attrs={"type": "date"})
+    )
+    o = SortFilter(
+        columns={
+            "name": ("last_name", "first_name"),
+            "account": ("account__name",),
+            "job_title": ("job_title",),
+            "role": ("role",),
+            "email": ("email",),
+            "influence": ("influence_score",),
+            "preferred_channel": ("preferred_channel",),
+            "owner": ("owner__first_name", "owner__last_name"),
+            "created": ("created_at",),
+        },
+        labels={"preferred_channel": "Channel"},
+        ranks={"influence_score": [Influence.LOW, Influence.MEDIUM, Influence.HIGH]},
+    )
+
+    class Meta:
+        model = Contact
+        fields = []
