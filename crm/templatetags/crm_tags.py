@@ -43,6 +43,15 @@ BADGE_CLASSES = {
     "best_case": "text-bg-primary",
     "commit": "text-bg-success",
     "closed": "text-bg-dark",
+    # account type
+    "prospect": "text-bg-info",
+    "partner": "text-bg-primary",
+    "competitor": "text-bg-danger",
+    "reseller": "text-bg-warning",
+    # contact influence
+    "high": "text-bg-success",
+    "medium": "text-bg-info",
+    "low": "text-bg-secondary",
     # lifecycle
     "mqa": "text-bg-light border",
     "sqa": "text-bg-info",
