@@ -363,3 +363,6 @@ class LeadScoreModel(models.Model):
     def label(self) -> str:
         """What `Lead.score_model_version` records, e.g. "lr-v3"."""
         return f"lr-v{self.version}"
+
+
+from .import_models import LeadImport, LeadImportRow  # noqa: E402,F401

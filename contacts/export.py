@@ -1,0 +1,37 @@
+"""`/contacts/export/`: the contact list as CSV, exactly the rows the list shows."""
+
+from django.views.decorators.http import require_GET
+
+from crm.csv_export import export_filename, list_queryset, stream_queryset
+from crm.models import company_of
+
+
+def _username(user) -> str:
+    return user.get_username() if user is not None else ""
+
+
+CONTACT_COLUMNS = [
+    ("id", "pk"),
+    ("first_name", "first_name"),
+    ("last_name", "last_name"),
+    ("email", "email"),
+    ("phone", "phone"),
+    ("job_title", "job_title"),
+    ("account", "account__name"),
+    ("account_id", "account_id"),
+    ("role", "role"),
+    ("preferred_channel", "preferred_channel"),
+    ("influence_score", "influence_score"),
+    ("is_primary_contact", "is_primary_contact"),
+    ("owner", lambda contact: _username(contact.owner)),
+    ("created_at", "created_at"),
+    ("updated_at", "updated_at"),
+]
+
+
+@require_GET
+def contact_export(request):
+    from .views import ContactListView
+
+    queryset = list_queryset(request, ContactListView).select_related("account", "owner")
+    return stream_queryset(queryset, CONTACT_COLUMNS, filename=export_filename("contacts", company_of(request.user)))
