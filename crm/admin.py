@@ -22,6 +22,10 @@ from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext_lazy as _
 
 from .models import Company, Membership, Role, TenantModel, company_of, membership_of
@@ -436,3 +440,27 @@ class CrmUserAdmin(CompanyRoleAdminMixin, UserAdmin):
         super().save_related(request, form, formsets, change)
         if not change and not request.user.is_superuser and membership_of(form.instance) is None:
             Membership.objects.create(user=form.instance, company=company_of(request.user), role=Role.REP)
+
+
+def admin_view_on_site(request, content_type_id, object_id):
+    """The admin's "View on site" link, scoped: a record the user cannot see is a 404, whether or not it exists.
+
+    Replaces Django's `/admin/r/<ct>/<pk>/` shortcut, which redirects for any existing record of any Company.
+    """
+    if not request.user.is_active or not request.user.is_staff:
+        raise Http404
+    content_type = get_object_or_404(ContentType, pk=content_type_id)
+    model = content_type.model_class()
+    if model is None or not hasattr(model, "get_absolute_url"):
+        raise Http404
+    if issubclass(model, TenantModel):
+        queryset = model.objects.all() if request.user.is_superuser else model.objects.visible_to(request.user)
+    elif request.user.is_superuser:
+        queryset = model._default_manager.all()
+    else:
+        raise Http404
+    try:
+        obj = queryset.get(pk=object_id)
+    except (model.DoesNotExist, ValueError, ValidationError):
+        raise Http404 from None
+    return redirect(obj.get_absolute_url())

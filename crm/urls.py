@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from leads import capture
 
+from . import admin as crm_admin
 from . import views
 
 urlpatterns = [
@@ -15,5 +16,10 @@ urlpatterns = [
     path("contacts/", include("contacts.urls")),
     path("deals/", include("deals.urls")),
     path("f/<slug:slug>/", capture.web_to_lead, name="web_to_lead"),
+    path(
+        "admin/r/<int:content_type_id>/<path:object_id>/",
+        crm_admin.admin_view_on_site,
+        name="admin_view_on_site",
+    ),
     path("admin/", admin.site.urls),
 ]

@@ -745,3 +745,33 @@ class TestCompanyUsersAndMemberships:
 
         assert changelist_pks(response) == {admin_user.membership.pk, company_member.membership.pk}
         assert add.status_code == 403
+
+
+class TestAdminViewOnSite:
+    """`/admin/r/<ct>/<pk>/` redirects only to records the staff user may see; another Company's is a 404."""
+
+    def test_own_company_record_redirects_to_its_page(self, client, admin_user, company):
+        from django.contrib.contenttypes.models import ContentType
+
+        from accounts.models import Account
+
+        account = AccountFactory(company=company)
+        client.force_login(admin_user)
+
+        response = client.get(f"/admin/r/{ContentType.objects.get_for_model(Account).pk}/{account.pk}/")
+
+        assert response.status_code == 302
+        assert response["Location"] == account.get_absolute_url()
+
+    def test_other_company_record_is_a_404_like_a_missing_one(self, client, admin_user, other_company):
+        from django.contrib.contenttypes.models import ContentType
+
+        from accounts.models import Account
+
+        other_account = AccountFactory(company=other_company)
+        content_type = ContentType.objects.get_for_model(Account).pk
+        client.force_login(admin_user)
+
+        assert client.get(f"/admin/r/{content_type}/{other_account.pk}/").status_code == 404
+        assert client.get(f"/admin/r/{content_type}/999999/").status_code == 404
+        assert client.get(f"/admin/r/{content_type}/not-a-number/").status_code == 404
