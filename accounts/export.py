@@ -1,13 +1,12 @@
 """`/accounts/export/`: the account list as CSV, exactly the rows the list shows."""
 
+from django.contrib.auth import get_user_model
 from django.views.decorators.http import require_GET
 
 from crm.csv_export import export_filename, list_queryset, stream_queryset
 from crm.models import company_of
 
-
-def _username(user) -> str:
-    return user.get_username() if user is not None else ""
+USERNAME = get_user_model().USERNAME_FIELD
 
 
 ACCOUNT_COLUMNS = [
@@ -24,7 +23,7 @@ ACCOUNT_COLUMNS = [
     ("health_score", "health_score"),
     ("lifecycle_stage", "lifecycle_stage"),
     ("is_active", "is_active"),
-    ("account_owner", lambda account: _username(account.account_owner)),
+    ("account_owner", f"account_owner__{USERNAME}"),
     ("created_at", "created_at"),
     ("updated_at", "updated_at"),
 ]
@@ -34,5 +33,5 @@ ACCOUNT_COLUMNS = [
 def account_export(request):
     from .views import AccountListView
 
-    queryset = list_queryset(request, AccountListView).select_related("account_owner")
+    queryset = list_queryset(request, AccountListView)
     return stream_queryset(queryset, ACCOUNT_COLUMNS, filename=export_filename("accounts", company_of(request.user)))

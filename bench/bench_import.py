@@ -180,7 +180,7 @@ def main() -> None:
     db = settings.DATABASES["default"]
     if db["ENGINE"].endswith("sqlite3"):
         db.setdefault("TEST", {})["NAME"] = str(workdir / "bench.sqlite3")
-    old_config = setup_databases(verbosity=0, interactive=False)
+    old_config = setup_databases(verbosity=0, interactive=False, serialized_aliases=[])
     try:
         from crm.models import Company, Membership, Role
         from leads.import_models import LeadImport

@@ -17,7 +17,9 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.core.exceptions import FieldError
 from django.db.models import Model, QuerySet
+from django.db.models.expressions import BaseExpression
 from django.db.models.manager import BaseManager
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -28,7 +30,7 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK_SIZE = 2000
 LINES_PER_WRITE = 500
 
-Accessor = str | Callable[[Model], object]
+Accessor = str | Callable[[Model], object] | BaseExpression
 Column = tuple[str, Accessor]
 
 
@@ -100,10 +102,29 @@ def stream_csv(header: list[str], rows: Iterable[Iterable], *, filename: str) ->
 
 
 def stream_queryset(queryset: QuerySet, columns: list[Column], *, filename: str) -> StreamingHttpResponse:
+    """Stream `queryset` as CSV. When every accessor is a field path (`"account__name"`) or a query expression,
+    the rows are read as tuples (`values_list`), several times faster than model instances; otherwise each row
+    is a model instance and accessors may be callables or methods."""
     header = [title for title, _accessor in columns]
-    accessors = [accessor for _title, accessor in columns]
-    rows = ([resolve(obj, accessor) for accessor in accessors] for obj in queryset.iterator(chunk_size=CHUNK_SIZE))
-    return stream_csv(header, rows, filename=filename)
+    return stream_csv(header, queryset_rows(queryset, [accessor for _title, accessor in columns]), filename=filename)
+
+
+def queryset_rows(queryset: QuerySet, accessors: list) -> Iterator[list]:
+    if not any(callable(accessor) for accessor in accessors):
+        names, expressions = [], {}
+        for index, accessor in enumerate(accessors):
+            if isinstance(accessor, str):
+                names.append(accessor)
+            else:
+                names.append(f"export_column_{index}")
+                expressions[names[-1]] = accessor
+        try:
+            tuples = queryset.annotate(**expressions).values_list(*names)
+        except FieldError:
+            pass  # a method or property: read model instances
+        else:
+            return (list(row) for row in tuples.iterator(chunk_size=CHUNK_SIZE))
+    return ([resolve(obj, accessor) for accessor in accessors] for obj in queryset.iterator(chunk_size=CHUNK_SIZE))
 
 
 def list_queryset(request, view_class, **kwargs) -> QuerySet:

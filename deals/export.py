@@ -1,18 +1,25 @@
 """`/deals/export/`: the deal list as CSV, exactly the rows the list shows."""
 
+from django.contrib.auth import get_user_model
+from django.db.models import CharField, Value
+from django.db.models.functions import Coalesce, Concat, Trim
 from django.views.decorators.http import require_GET
 
 from crm.csv_export import export_filename, list_queryset, stream_queryset
 from crm.models import company_of
 
-
-def _username(user) -> str:
-    return user.get_username() if user is not None else ""
+USERNAME = get_user_model().USERNAME_FIELD
 
 
-def _contact_name(deal) -> str:
-    contact = deal.primary_contact
-    return " ".join(part for part in (contact.first_name, contact.last_name) if part) if contact else ""
+# "First Last" of the primary contact, computed in the query ('' without one).
+PRIMARY_CONTACT_NAME = Trim(
+    Concat(
+        Coalesce("primary_contact__first_name", Value("")),
+        Value(" "),
+        Coalesce("primary_contact__last_name", Value("")),
+        output_field=CharField(),
+    )
+)
 
 
 DEAL_COLUMNS = [
@@ -20,8 +27,8 @@ DEAL_COLUMNS = [
     ("name", "name"),
     ("account", "account__name"),
     ("account_id", "account_id"),
-    ("primary_contact", _contact_name),
-    ("owner", lambda deal: _username(deal.owner)),
+    ("primary_contact", PRIMARY_CONTACT_NAME),
+    ("owner", f"owner__{USERNAME}"),
     ("stage", "stage"),
     ("amount", "amount"),
     ("currency", "currency"),
@@ -43,5 +50,5 @@ DEAL_COLUMNS = [
 def deal_export(request):
     from .views import DealListView
 
-    queryset = list_queryset(request, DealListView).select_related("account", "primary_contact", "owner")
+    queryset = list_queryset(request, DealListView)
     return stream_queryset(queryset, DEAL_COLUMNS, filename=export_filename("deals", company_of(request.user)))

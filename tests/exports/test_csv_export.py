@@ -5,12 +5,17 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from django.db.models.functions import Upper
 from django.http import StreamingHttpResponse
 
 from crm import csv_export
 from crm.csv_export import cell, csv_lines, neutralise, stream_queryset
 from leads.models import Lead
 from tests.factories import LeadFactory
+
+
+def _no_instances(*args, **kwargs):
+    raise AssertionError("a model instance was built")
 
 
 class TestNeutralise:
@@ -82,6 +87,18 @@ class TestStreamQueryset:
         assert queryset._result_cache is None
         assert body.splitlines()[1].endswith(",New")
         assert len(body.splitlines()) == 4
+
+    def test_field_paths_and_expressions_are_read_as_tuples_not_instances(self, company, manager, monkeypatch):
+        LeadFactory(company=company, lead_owner=manager, first_name="Ada", last_name="Lovelace")
+        monkeypatch.setattr(Lead, "__init__", _no_instances)
+
+        response = stream_queryset(
+            Lead.objects.all(),
+            [("owner", "lead_owner__username"), ("upper", Upper("first_name")), ("status", "status")],
+            filename="x.csv",
+        )
+
+        assert b"".join(response.streaming_content).decode("utf-8-sig") == "owner,upper,status\r\nmanager,ADA,new\r\n"
 
     def test_the_response_is_an_attachment_that_is_not_cached(self, company):
         response = stream_queryset(Lead.objects.none(), [("id", "pk")], filename="leads-acme.csv")

@@ -150,6 +150,15 @@ class TestOtherExports:
         assert [row["name"] for row in partners] == [partner.name]
         assert {row["name"] for row in everything} == {partner.name, prospect.name, inactive.name}
 
+    def test_accounts_keep_the_lists_order_even_by_a_computed_column(self, manager_client, company):
+        busy = AccountFactory(company=company, name="Busy Co")
+        quiet = AccountFactory(company=company, name="Quiet Co")
+        ContactFactory.create_batch(2, company=company, account=busy)
+
+        rows = _rows(_export(manager_client, "accounts:export", "?o=-contacts"))
+
+        assert [row["name"] for row in rows] == [busy.name, quiet.name]
+
     def test_contacts_are_the_companys_and_follow_the_search(self, rep_client, company, other_company):
         ada = ContactFactory(company=company, first_name="Ada", last_name="Lovelace", phone="+442079460000")
         ContactFactory(company=company, first_name="Bob", last_name="Builder")
@@ -175,6 +184,22 @@ class TestOtherExports:
         assert {row["name"] for row in everything} == {own.name, won.name}
         assert [row["name"] for row in open_only] == [own.name]
         assert everything[0]["amount"] == "10000.00"
+        assert everything[0]["owner"] == rep.username
+
+    def test_a_deal_shows_its_primary_contacts_name(self, manager_client, company):
+        with_contact = DealFactory(company=company, name="With contact")
+        with_contact.primary_contact = ContactFactory(
+            company=company, account=with_contact.account, first_name="Ada", last_name="Lovelace"
+        )
+        with_contact.save()
+        DealFactory(company=company, name="Without contact")
+
+        rows = _rows(_export(manager_client, "deals:export", "?o=name"))
+
+        assert [(row["name"], row["primary_contact"]) for row in rows] == [
+            ("With contact", "Ada Lovelace"),
+            ("Without contact", ""),
+        ]
 
     @pytest.mark.parametrize("url_name", ["accounts:export", "contacts:export", "deals:export"])
     def test_another_companys_user_gets_none_of_our_rows(self, outsider_client, company, url_name):
