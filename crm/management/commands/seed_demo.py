@@ -1,6 +1,9 @@
 """`manage.py seed_demo`: the demo Company, its users and a realistic data set. Safe to run again."""
 
+import io
+
 from django.apps import apps
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from crm.demo import DEMO_COMPANY_SLUG, DEMO_PASSWORD, DEMO_SEED, DemoConflictError, seed_demo
@@ -37,6 +40,8 @@ class Command(BaseCommand):
         created = {label: count for label, count in result.created.items() if count}
         if created:
             self.stdout.write(self.style.SUCCESS(f"Created {_counted(created)}."))
+            # Score the new leads with the same model the app uses, so every lead page explains its score.
+            call_command("score_leads", company=company.slug, stdout=self.stdout, stderr=io.StringIO())
         if result.existing:
             self.stdout.write(f"{company.name} already has its demo data ({_counted(result.existing)}).")
         if not created:
