@@ -11,13 +11,19 @@ skipped_duplicates + errors = the rows processed (blank lines are not rows).
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import AccessPolicy, TenantModel, choice_constraint
+
+# A running import updates its record after every batch; one silent for this long has died.
+STALE_AFTER = timedelta(minutes=10)
 
 
 class ImportMode(models.TextChoices):
@@ -116,8 +122,17 @@ class LeadImport(TenantModel):
         return self.status == ImportStatus.PENDING
 
     @property
+    def is_interrupted(self) -> bool:
+        """Still `running` but silent for `STALE_AFTER`: its process died (a restart, a request timeout).
+
+        The batches it committed stay; it can be undone like a failed import.
+        """
+        return self.status == ImportStatus.RUNNING and self.updated_at < timezone.now() - STALE_AFTER
+
+    @property
     def can_undo(self) -> bool:
-        return self.status in (ImportStatus.DONE, ImportStatus.FAILED) and not self.dry_run and self.leads_created > 0
+        finished = self.status in (ImportStatus.DONE, ImportStatus.FAILED) or self.is_interrupted
+        return finished and not self.dry_run and self.leads_created > 0
 
 
 class RowAction(models.TextChoices):

@@ -140,6 +140,19 @@ FIELDS: tuple[ImportField, ...] = (
 )
 FIELDS_BY_NAME = {field.name: field for field in FIELDS}
 
+# Headers of German, French and Spanish exports (folded: no accents, punctuation as spaces).
+OTHER_LANGUAGES = {
+    "first_name": ("vorname", "prenom", "nombre"),
+    "last_name": ("nachname", "nom", "nom de famille", "apellido", "apellidos"),
+    "email": ("e mail adresse", "courriel", "adresse e mail", "correo", "correo electronico"),
+    "phone": ("telefon", "telefonnummer", "handy", "mobil", "telephone portable", "portable", "telefono", "movil"),
+    "company_name": ("firma", "unternehmen", "societe", "entreprise", "empresa", "compania"),
+    "job_title": ("position", "poste", "fonction", "cargo", "puesto"),
+    "country": ("land", "pays", "pais"),
+    "campaign": ("kampagne", "campagne", "campana"),
+    "notes": ("notizen", "bemerkungen", "remarques", "notas", "comentarios"),
+}
+
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
@@ -153,7 +166,7 @@ def fold_header(header: str) -> str:
 def _alias_table() -> dict[str, str]:
     table: dict[str, str] = {}
     for import_field in FIELDS:
-        for alias in (import_field.name, *import_field.aliases):
+        for alias in (import_field.name, *import_field.aliases, *OTHER_LANGUAGES.get(import_field.name, ())):
             table.setdefault(fold_header(alias), import_field.name)
     return table
 

@@ -39,8 +39,9 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 1000
 DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 UNDO_CHUNK = 2000
-# Fields an update may not write (identity, tenancy, audit).
-_NOT_UPDATED = {"id", "company", "created_by", "created_at"}
+# Fields an update may not write (identity, tenancy, audit; a version, where the model has one, is bumped by
+# the queryset's own update).
+_NOT_UPDATED = {"id", "company", "created_by", "created_at", "version"}
 UPDATE_FIELDS = [f.name for f in Lead._meta.concrete_fields if f.name not in _NOT_UPDATED]
 
 
@@ -247,6 +248,7 @@ def import_run(
         status=ImportStatus.RUNNING,
         dry_run=dry_run,
         started_at=now,
+        updated_at=now,
         finished_at=None,
         rows_processed=0,
         stopped_at_row=None,
@@ -257,10 +259,9 @@ def import_run(
         raise ValidationError(_("This import has already run (or is running)."))
     LeadImportError.objects.filter(lead_import=lead_import).delete()  # a previous dry run's
     lead_import.refresh_from_db()
-    source = source or source_of(lead_import)
     run = _Run(lead_import, dry_run=dry_run, progress=progress)
-    batches = _batches(source.records(), batch_size or BATCH_SIZE)
     try:
+        batches = _batches((source or source_of(lead_import)).records(), batch_size or BATCH_SIZE)
         if dry_run:
             with transaction.atomic():
                 run.all(batches)
@@ -280,7 +281,7 @@ class _Run:
         self.progress = progress
         self.mode = lead_import.mode
         self.user = lead_import.created_by
-        self.parser = _parser(lead_import)
+        self._parser = None
         self.totals = Counts()
         self.rows_processed = 0
         self.current: _Batch | None = None
@@ -296,6 +297,12 @@ class _Run:
             self.current = None
             if self.progress:
                 self.progress(len(batch.rows))
+
+    @property
+    def parser(self) -> RowParser:
+        if self._parser is None:
+            self._parser = _parser(self.lead_import)
+        return self._parser
 
     def batch(self, batch: _Batch) -> None:
         parsed = [self.parser.parse(row_number, cells) for row_number, cells in batch.rows]
@@ -345,7 +352,9 @@ class _Run:
         totals = Counts()
         totals.add(self.totals)
         totals.add(batch.counts)
-        LeadImport.objects.filter(pk=self.lead_import.pk).update(rows_processed=batch.last_row, **totals.as_fields())
+        LeadImport.objects.filter(pk=self.lead_import.pk).update(
+            rows_processed=batch.last_row, updated_at=timezone.now(), **totals.as_fields()
+        )
 
     def _error(self, batch: _Batch, row: ParsedRow, problems=None) -> None:
         batch.counts.errors += 1
@@ -584,22 +593,22 @@ def import_undo(*, lead_import: LeadImport, by) -> UndoResult:
         total = created.count()
         gone = created.filter(lead__isnull=True).count()
         untouched = created.filter(lead__isnull=False, lead__updated_at=F("lead_updated_at"))
-        untouched_ids = untouched.values("lead_id")
-        # Leads that stay but point at a lead about to go: re-checked once it has gone.
-        dependents = list(
-            Lead.objects.filter(duplicate_of__in=untouched_ids)
-            .exclude(pk__in=untouched_ids)
-            .values_list("pk", flat=True)
-        )
-        # The leads about to go drop their own duplicate links first, so deleting them in chunks never leaves a
-        # lead flagged as a duplicate of nothing (a database constraint).
-        Lead.objects.filter(pk__in=untouched_ids).update(is_duplicate=False, duplicate_of=None, duplicate_contact=None)
+        # Decided once, before anything below writes to these leads.
+        ids = list(untouched.order_by("lead_id").values_list("lead_id", flat=True).iterator(chunk_size=UNDO_CHUNK))
+        going = set(ids)
+        chunks = [ids[start : start + UNDO_CHUNK] for start in range(0, len(ids), UNDO_CHUNK)]
+        dependents: list[int] = []  # leads that stay but duplicate a lead about to go: re-checked after
+        for chunk in chunks:
+            pointing = Lead.objects.filter(duplicate_of__in=chunk).values_list("pk", flat=True)
+            dependents += [pk for pk in pointing if pk not in going]
+            # A lead about to go drops its own duplicate link first, so deleting in chunks never leaves a lead
+            # flagged as a duplicate of nothing (a database constraint) in between.
+            Lead.objects.filter(pk__in=chunk, is_duplicate=True).update(
+                is_duplicate=False, duplicate_of=None, duplicate_contact=None
+            )
         if dependents:
             Lead.objects.filter(pk__in=dependents).update(is_duplicate=False, duplicate_of=None, duplicate_contact=None)
-        removed = 0
-        ids = list(untouched.values_list("lead_id", flat=True).order_by("lead_id").iterator(chunk_size=UNDO_CHUNK))
-        for start in range(0, len(ids), UNDO_CHUNK):
-            removed += _delete_chunk(ids[start : start + UNDO_CHUNK])
+        removed = sum(_delete_chunk(chunk) for chunk in chunks)
         if dependents:
             rechecked = list(Lead.objects.filter(pk__in=dependents))
             _process_leads(rechecked, within_batch=False)

@@ -48,6 +48,20 @@ class TestGuessMapping:
     def test_a_header_is_mapped_by_its_aliases(self, header, field):
         assert guess_mapping([header]) == [field]
 
+    @pytest.mark.parametrize(
+        "header",
+        [
+            ["Vorname", "Nachname", "E-Mail-Adresse", "Telefon", "Firma", "Land", "Kampagne"],
+            ["Prénom", "Nom", "Courriel", "Téléphone", "Société", "Pays", "Campagne"],
+            ["Nombre", "Apellidos", "Correo electrónico", "Teléfono", "Empresa", "País", "Campaña"],
+        ],
+        ids=["german", "french", "spanish"],
+    )
+    def test_exports_in_other_languages_are_recognised(self, header):
+        mapping = guess_mapping(header)
+
+        assert mapping == ["first_name", "last_name", "email", "phone", "company_name", "country", "campaign"]
+
     def test_a_field_goes_to_the_first_column_that_claims_it(self):
         mapping = guess_mapping(["Email", "E-mail", "Name"])
 

@@ -1,10 +1,12 @@
 """Undo removes what the import created and nobody touched; a failure keeps the batches before it."""
 
 import io
+from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from crm.models import Role
 from leads.import_models import ImportMode, ImportStatus, LeadImport, LeadImportError, LeadImportRow
@@ -106,6 +108,22 @@ class TestUndo:
 
         with pytest.raises(ValidationError):
             import_undo(lead_import=lead_import, by=manager)
+
+    def test_an_import_whose_process_died_can_be_undone_once_it_has_gone_quiet(self, company, manager):
+        lead_import = _import(people(3), company, manager)
+        LeadImport.objects.filter(pk=lead_import.pk).update(status=ImportStatus.RUNNING, updated_at=timezone.now())
+        lead_import.refresh_from_db()
+        running_can_undo = lead_import.can_undo
+        LeadImport.objects.filter(pk=lead_import.pk).update(updated_at=timezone.now() - timedelta(minutes=11))
+        lead_import.refresh_from_db()
+        interrupted = lead_import.is_interrupted
+
+        result = import_undo(lead_import=lead_import, by=manager)
+
+        assert not running_can_undo
+        assert interrupted
+        assert result.removed == 3
+        assert not Lead.objects.exists()
 
     def test_a_rep_undoes_their_own_import_but_not_a_colleagues(self, company, rep):
         colleague = member(company, Role.REP, username="colleague")
