@@ -21,7 +21,7 @@ class LeadImportUploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = _(
             "UTF-8 CSV (Excel: “CSV UTF-8”), comma or semicolon separated, with a header row; up to %(limit)s. "
-            "Larger files: `manage.py import_leads`."
+            "Larger files: manage.py import_leads."
         ) % {"limit": filesizeformat(max_upload_bytes())}
         self.helper = FormHelper(self)
         self.helper.form_tag = False

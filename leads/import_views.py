@@ -184,7 +184,7 @@ def _report(request, lead_import: LeadImport) -> None:
             request,
             _(
                 "Dry run, nothing written: it would create %(created)s leads, import %(flagged)s as duplicates, "
-                "update %(updated)s, skip %(skipped)s duplicates; %(errors)s rows have errors."
+                "update %(updated)s, skip %(skipped)s duplicates; rows with errors: %(errors)s."
             )
             % counts,
         )
@@ -193,7 +193,7 @@ def _report(request, lead_import: LeadImport) -> None:
             request,
             _(
                 "Imported: %(created)s leads created, %(flagged)s imported as duplicates, %(updated)s updated, "
-                "%(skipped)s duplicates skipped; %(errors)s rows with errors were not imported."
+                "%(skipped)s duplicates skipped; rows with errors, not imported: %(errors)s."
             )
             % counts,
         )

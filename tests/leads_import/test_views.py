@@ -37,7 +37,7 @@ class TestUploadPage:
         content = response.content.decode()
         assert response.status_code == 200
         assert "UTF-8" in content
-        assert "10.0\xa0MB" in content
+        assert "2.0\xa0MB" in content
         assert "import_leads" in content
 
     def test_a_good_file_becomes_a_pending_import_and_nothing_is_imported_yet(self, manager_client, manager):
@@ -61,7 +61,7 @@ class TestUploadPage:
         response = _upload(manager_client, data)
 
         assert response.status_code == 200
-        assert "the page takes files up to" in response.content.decode()
+        assert "the page takes files up to 2.0\xa0KB" in response.content.decode()
         assert not LeadImport.objects.exists()
 
     def test_the_history_lists_a_reps_own_imports_only(
