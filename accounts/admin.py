@@ -3,13 +3,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from crm.admin import TenantAdminMixin
+from crm.history import TenantHistoryAdmin
 
 from .models import Account
 from .services import account_deactivate, account_reactivate
 
 
 @admin.register(Account)
-class AccountAdmin(TenantAdminMixin, admin.ModelAdmin):
+class AccountAdmin(TenantAdminMixin, TenantHistoryAdmin):
     """Accounts are never deleted: no delete action, no delete view; they are deactivated and reactivated."""
 
     list_display = [

@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from crm.models import AccessPolicy, TenantModel, TenantQuerySet, choice_constraint
+from crm.history import TrackedHistory, acting_as
+from crm.models import AccessPolicy, TrackedModel, TrackedQuerySet, choice_constraint
 
 from .validators import normalise_gstin, validate_gstin
 
@@ -100,7 +101,7 @@ class Lifecycle(models.TextChoices):
     CHURNED = "churned", _("Churned")
 
 
-class AccountQuerySet(TenantQuerySet):
+class AccountQuerySet(TrackedQuerySet):
     def active(self):
         return self.filter(is_active=True)
 
@@ -110,7 +111,7 @@ class AccountQuerySet(TenantQuerySet):
     delete.queryset_only = True
 
 
-class Account(TenantModel):
+class Account(TrackedModel):
     name = models.CharField(_("name"), max_length=200)
     website = models.CharField(_("website"), max_length=200, blank=True)
     industry = models.CharField(_("industry"), max_length=100, blank=True)
@@ -160,6 +161,7 @@ class Account(TenantModel):
 
     access = AccessPolicy(owner_field="account_owner", rep_sees_all=True)
     objects = AccountQuerySet.as_manager()
+    history = TrackedHistory(excluded_fields=["domain", "name_key"])  # the matching keys derive from other fields
 
     class Meta:
         verbose_name = _("account")
@@ -221,14 +223,16 @@ class Account(TenantModel):
             return
         self.is_active = False
         self.deactivated_at = timezone.now()
-        self.save(update_fields=["is_active", "deactivated_at"])
+        with acting_as(by):
+            self.save(update_fields=["is_active", "deactivated_at"])
 
     def reactivate(self, *, by=None):
         if self.is_active:
             return
         self.is_active = True
         self.deactivated_at = None
-        self.save(update_fields=["is_active", "deactivated_at"])
+        with acting_as(by):
+            self.save(update_fields=["is_active", "deactivated_at"])
 
     def mark_customer(self):
         """A won deal makes its account a customer."""

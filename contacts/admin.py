@@ -3,13 +3,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from crm.admin import TenantAdminMixin
+from crm.history import TenantHistoryAdmin
 
 from .models import Contact
 from .services import contact_make_primary
 
 
 @admin.register(Contact)
-class ContactAdmin(TenantAdminMixin, admin.ModelAdmin):
+class ContactAdmin(TenantAdminMixin, TenantHistoryAdmin):
     list_display = [
         "name",
         "account",

@@ -7,10 +7,12 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
-from crm.models import AccessPolicy, TenantModel, choice_constraint
+from crm.history import TrackedHistory, acting_as
+from crm.models import AccessPolicy, TrackedModel, choice_constraint
 
 
 class ContactRole(models.TextChoices):
@@ -35,7 +37,7 @@ class Influence(models.TextChoices):
     LOW = "low", _("Low")
 
 
-class Contact(TenantModel):
+class Contact(TrackedModel):
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="contacts", verbose_name=_("account"))
     first_name = models.CharField(_("first name"), max_length=100, blank=True)
     last_name = models.CharField(_("last name"), max_length=100)
@@ -68,6 +70,7 @@ class Contact(TenantModel):
     notes = models.TextField(_("notes"), blank=True)
 
     access = AccessPolicy(owner_field="owner", rep_sees_all=True)
+    history = TrackedHistory()
 
     class Meta:
         verbose_name = _("contact")
@@ -117,11 +120,14 @@ class Contact(TenantModel):
         super().save(*args, **kwargs)
 
     def make_primary(self, *, by=None):
-        """Make this the account's primary contact; the previous one stops being primary, atomically."""
-        with transaction.atomic():
+        """Make this the account's primary contact; the previous one stops being primary, atomically.
+
+        Both changes are recorded in the contacts' history (the queryset update records too), as made by `by`.
+        """
+        with transaction.atomic(), acting_as(by, reason=_("Primary contact changed")):
             list(Account.objects.select_for_update().filter(pk=self.account_id).values_list("pk", flat=True))
             Contact.objects.filter(account_id=self.account_id, is_primary_contact=True).exclude(pk=self.pk).update(
-                is_primary_contact=False
+                is_primary_contact=False, updated_at=timezone.now()
             )
             self.is_primary_contact = True
             self.save(update_fields=["is_primary_contact", "updated_at"])

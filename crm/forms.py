@@ -1,9 +1,16 @@
-"""The base form of every entity form: Company-scoped choices and the crispy helper."""
+"""The base form of every entity form: Company-scoped choices, the crispy helper, and the hidden fields that
+make edits safe (`version`) and creates idempotent (`submission_token`)."""
+
+import uuid
 
 from crispy_forms.helper import FormHelper
 from django import forms
 
-from .models import TenantModel, company_of, company_users
+from .models import TenantModel, TrackedModel, company_of, company_users
+
+VERSION_FIELD = "version"
+MAX_VERSION = 2**31 - 1  # the largest PositiveIntegerField on every database
+TOKEN_FIELD = "submission_token"  # noqa: S105 - a form field name, not a secret
 
 
 class TenantModelForm(forms.ModelForm):
@@ -13,6 +20,12 @@ class TenantModelForm(forms.ModelForm):
       can check that related records belong to the same Company.
     - Every foreign key to a tenant model offers only what the user can see in their Company; every user
       foreign key offers only the Company's active users. A posted id outside that is a field error.
+    - An edit form of a tracked record carries the record's `version` (hidden); once validated it is put on
+      the instance as `expected_version`, so the save fails with `ConcurrentEditError` instead of overwriting
+      a change someone made meanwhile (`crm.views_base.TenantUpdateView` turns that into a warning).
+    - A create form carries a one-time `submission_token` (hidden, a fresh uuid4 per form shown), which
+      `crm.views_base.TenantCreateView` stores with the record so that submitting twice creates it once.
+    Both are optional on input: a client that does not send them gets no check.
     """
 
     def __init__(self, *args, user, **kwargs):
@@ -30,8 +43,25 @@ class TenantModelForm(forms.ModelForm):
                 elif model._meta.label == "auth.User" or model._meta.label_lower == "auth.user":
                     field.queryset = company_users(self.company)
                     field.label_from_instance = lambda user: user.get_full_name() or user.get_username()
+        if self.instance._state.adding:
+            self.fields[TOKEN_FIELD] = forms.UUIDField(widget=forms.HiddenInput, required=False, initial=uuid.uuid4)
+        elif isinstance(self.instance, TrackedModel):
+            self.fields[VERSION_FIELD] = forms.IntegerField(
+                widget=forms.HiddenInput,
+                required=False,
+                min_value=1,
+                max_value=MAX_VERSION,
+                initial=self.instance.version,
+            )
         self.helper = FormHelper(self)
         self.helper.form_tag = False
+        self.helper.render_hidden_fields = True  # the hidden fields above, whatever layout a subclass sets
+
+    def full_clean(self):
+        super().full_clean()
+        version = getattr(self, "cleaned_data", {}).get(VERSION_FIELD)
+        if version is not None and VERSION_FIELD in self.fields:
+            self.instance.expected_version = version
 
     def scoped_queryset(self, model):
         return model.objects.visible_to(self.user)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.db.models import Q
+from django.db import models, transaction
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+
+from .history import record_bulk_history
 
 
 class Role(models.TextChoices):
@@ -239,3 +241,156 @@ class TenantModel(models.Model):
             membership = membership_of(user)
             if membership is None or membership.company_id != self.company_id:
                 raise ValidationError({field: _("The owner must be a user of your company.")})
+
+
+class ConcurrentEditError(Exception):
+    """Someone saved the record after the user loaded it: saving would overwrite their change.
+
+    Raised by `TrackedModel.save()` when the instance carries an `expected_version` that is no longer the
+    stored one. Nothing was written.
+    """
+
+    def __init__(self, record, expected_version: int):
+        super().__init__(f"{record._meta.label} #{record.pk} is no longer at version {expected_version}.")
+        self.record = record
+        self.expected_version = expected_version
+
+
+# Rows per statement when a bulk write re-reads what it changed (well under SQLite's parameter limit).
+BULK_CHUNK = 500
+
+
+def _chunks(items: list, size: int = BULK_CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class TrackedQuerySet(TenantQuerySet):
+    """The queryset of a `TrackedModel`: bulk writes bump `version` and record history like save() does.
+
+    - `update()` locks the rows it matches, updates them with `version = version + 1` and records a historical
+      row for each (so a take, a bulk assignment or an import undo shows in the timeline and in edit conflicts);
+    - `bulk_create()` records a "created" row for each new record;
+    - `bulk_update()` runs its UPDATEs through `update()`, so it bumps versions and records history the same way.
+    Who and why come from `crm.history.acting_as` or the request (see crm/history.py).
+    """
+
+    def update(self, **kwargs):
+        if not kwargs:
+            return 0
+        bump = "version" not in kwargs
+        if bump:
+            kwargs["version"] = F("version") + 1
+        matched = self.model._base_manager.filter(pk__in=self.values("pk")) if self.query.distinct else self
+        with transaction.atomic(using=self.db):
+            # Lock the rows first (PostgreSQL re-checks the filter after waiting for a concurrent writer, so a
+            # conditional update such as "take it while it is unassigned" stays race-safe), then update them.
+            locked = dict(matched.select_for_update(of=("self",)).order_by("pk").values_list("pk", "version"))
+            updated = 0
+            for chunk in _chunks(list(locked)):
+                updated += super(TrackedQuerySet, self.filter(pk__in=chunk)).update(**kwargs)
+                rows = self.model._base_manager.filter(pk__in=chunk)
+                changed = [row for row in rows if not bump or row.version != locked[row.pk]]
+                record_bulk_history(self.model, changed, update=True)
+        return updated
+
+    update.alters_data = True
+
+    def bulk_create(self, objs, *args, **kwargs):
+        with transaction.atomic(using=self.db, savepoint=False):
+            objs = super().bulk_create(objs, *args, **kwargs)
+            if not (kwargs.get("ignore_conflicts") or kwargs.get("update_conflicts")):
+                record_bulk_history(self.model, objs, update=False, batch_size=kwargs.get("batch_size"))
+        return objs
+
+    bulk_create.alters_data = True
+
+
+class TrackedModel(TenantModel):
+    """A tenant record with field history (`history = TrackedHistory(...)` on the concrete model) and a
+    `version` for safe concurrent edits.
+
+    `version` starts at 1 and goes up by one on every save and every bulk write. An edit form carries the
+    version it showed; the view puts it on the instance as `expected_version` and `save()` then writes with
+    `UPDATE ... WHERE pk = %s AND version = %s`: if someone saved in between, no row matches and
+    `ConcurrentEditError` is raised (nothing written). A save without `expected_version` (services, imports,
+    the admin) is conditional on the version it loaded and, when that is stale, bumps the stored version instead:
+    it never fails and never moves the version backwards.
+    """
+
+    version = models.PositiveIntegerField(
+        _("version"), default=1, editable=False, help_text=_("Goes up by one on every change.")
+    )
+
+    objects = TrackedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        expected = self.__dict__.pop("expected_version", None)
+        update_fields = kwargs.get("update_fields")
+        if self._state.adding or kwargs.get("force_insert") or (update_fields is not None and not update_fields):
+            return super().save(*args, **kwargs)
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "version"}
+        loaded = self.version
+        base = int(expected) if expected is not None else loaded
+        self.__dict__["_version_check"] = (base, expected is not None)
+        self.version = base + 1
+        try:
+            super().save(*args, **kwargs)
+        except BaseException:
+            self.version = loaded
+            raise
+        finally:
+            self.__dict__.pop("_version_check", None)
+
+    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
+        check = self.__dict__.get("_version_check")
+        if check is None:
+            return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)
+        base, explicit = check
+        if super()._do_update(base_qs.filter(version=base), using, pk_val, values, update_fields, forced_update):
+            return True
+        if explicit:
+            raise ConcurrentEditError(self, base)
+        # Loaded before someone else's write: count from the stored version rather than fail.
+        values = [(fld, model, F("version") + 1 if fld.attname == "version" else value) for fld, model, value in values]
+        if not super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update):
+            return False
+        self.version = base_qs.filter(pk=pk_val).values_list("version", flat=True).get()
+        return True
+
+
+class SubmissionToken(models.Model):
+    """A create form's one-time token, stored with the record it created, in the same transaction.
+
+    A second submission of the same form (double click, reload, back button) finds the token taken and is sent
+    to the record the first one created, instead of creating another.
+    """
+
+    token = models.UUIDField(_("token"))
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+", verbose_name=_("company"))
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.CASCADE, related_name="+", verbose_name=_("record type")
+    )
+    object_id = models.PositiveBigIntegerField(_("record id"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("submission token")
+        verbose_name_plural = _("submission tokens")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "token"], name="submission_token_unique_per_company"),
+        ]
+
+    def __str__(self):
+        return str(self.token)
+
+    @property
+    def record(self):
+        """The record the first submission created, or None when it is gone."""
+        model = self.content_type.model_class()
+        return model._base_manager.filter(pk=self.object_id, company_id=self.company_id).first() if model else None

@@ -2,14 +2,29 @@
 
 Reads start from `Model.objects.visible_to(user)` (a record outside it is a 404); edits check
 `can_edit` (visible but not editable is a 403). Create views stamp `company` and `created_by`.
+
+Trust (issue 8), once for every entity:
+- detail pages get the record's field history as `history_entries` (include "partials/_history.html");
+- edit pages refuse to overwrite a change made since the form was loaded (`version`): the form comes back with
+  the user's input, a warning that lists what changed meanwhile, and the new version, so saving again applies;
+- create pages create once per form shown (`submission_token`): a repeat goes to the record already created.
 """
 
+import uuid
+
 from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.shortcuts import redirect
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
 from django.views.generic import CreateView, DetailView, UpdateView
 from django_filters.views import FilterView
 
-from .models import company_of
+from .forms import TOKEN_FIELD, VERSION_FIELD
+from .history import describe_conflict, history_entries
+from .models import ConcurrentEditError, SubmissionToken, company_of
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -84,14 +99,35 @@ class TenantListView(TenantQuerysetMixin, FilterView):
         return context
 
 
+def has_history(model) -> bool:
+    return hasattr(model._meta, "simple_history_manager_attribute")
+
+
 class TenantDetailView(TenantQuerysetMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["can_edit"] = self.object.can_edit(self.request.user)
+        if has_history(self.model):
+            # Read through the record, which came from visible_to(user): the history is scoped like the record.
+            context["history_entries"] = history_entries(self.object, user=self.request.user)
         return context
 
 
+def _token(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
+
+
 class TenantCreateView(TenantFormMixin, CreateView):
+    """Create once per form shown: the form's `submission_token` is stored with the record, in its transaction.
+
+    The token is claimed (inserted, unique per Company) before the record is created, so of two submissions of
+    the same form, even at the same moment, one creates the record and the other waits for it, finds the token
+    taken and is redirected to that record. An invalid form rolls its claim back, so it can be submitted again.
+    """
+
     success_verb = "created"
 
     def dispatch(self, request, *args, **kwargs):
@@ -99,6 +135,76 @@ class TenantCreateView(TenantFormMixin, CreateView):
             raise PermissionDenied("Your user does not belong to a company.")
         return super().dispatch(request, *args, **kwargs)
 
+    def post(self, request, *args, **kwargs):
+        token = _token(request.POST.get(TOKEN_FIELD))
+        company = company_of(request.user)
+        if token is None or company is None:
+            return super().post(request, *args, **kwargs)
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    claim = SubmissionToken.objects.create(
+                        token=token, company=company, content_type=ContentType.objects.get_for_model(self.model)
+                    )
+            except IntegrityError:
+                claim = None
+            if claim is not None:
+                response = super().post(request, *args, **kwargs)
+                created = getattr(self, "object", None)
+                if created is not None and created.pk is not None and response.status_code in (301, 302, 303):
+                    claim.object_id = created.pk
+                    claim.save(update_fields=["object_id"])
+                else:
+                    transaction.set_rollback(True)  # nothing was created: the form may be submitted again
+                return response
+        return self.repeated_submission(token, company)
+
+    def repeated_submission(self, token, company):
+        """The form was submitted before: go to what that submission created, if the user may see it."""
+        claim = SubmissionToken.objects.filter(company=company, token=token).select_related("content_type").first()
+        record = claim.record if claim and claim.object_id else None
+        if record is not None and type(record).objects.visible_to(self.request.user).filter(pk=record.pk).exists():
+            messages.info(
+                self.request,
+                _("This form was already submitted: “%(record)s” was created then, nothing new was created.")
+                % {"record": record},
+            )
+            return redirect(record)
+        messages.info(self.request, _("This form was already submitted; nothing new was created."))
+        try:
+            return redirect(reverse(f"{self.model._meta.app_label}:list"))
+        except NoReverseMatch:
+            return redirect("/")
+
 
 class TenantUpdateView(TenantFormMixin, TenantEditMixin, UpdateView):
-    pass
+    """Edit a record without losing anyone's change.
+
+    The form carries the version it showed. When the save finds a newer version stored (someone saved in
+    between), nothing is written: the form is shown again with the user's values, a warning listing what changed
+    meanwhile (their value now against the user's), and the current version, so that saving again applies the
+    user's values. Entity views that save through a service keep this as long as the form's instance (with its
+    `expected_version`) is what the service saves, or the service passes `expected_version` on.
+    """
+
+    def post(self, request, *args, **kwargs):
+        try:
+            with transaction.atomic():  # a conflict rolls back whatever the save had started, and only that
+                return super().post(request, *args, **kwargs)
+        except ConcurrentEditError as conflict:
+            return self.conflict_response(conflict)
+
+    def conflict_response(self, conflict: ConcurrentEditError):
+        self.object = self.get_object()  # the stored record, as it is now (still visible and editable, else 404/403)
+        data = self.request.POST.copy()
+        prefix = self.get_prefix()
+        data[f"{prefix}-{VERSION_FIELD}" if prefix else VERSION_FIELD] = str(self.object.version)
+        form = self.get_form_class()(**{**self.get_form_kwargs(), "data": data})
+        form.is_valid()  # so the user's values are cleaned (and shown with any error they have)
+        submitted = {name: value for name, value in getattr(form, "cleaned_data", {}).items() if name != VERSION_FIELD}
+        # The form's validation wrote the user's values onto the instance: compare against a fresh copy.
+        current = self.get_queryset().get(pk=self.object.pk)
+        described = describe_conflict(current, conflict.expected_version, user=self.request.user, submitted=submitted)
+        for line in described.messages():
+            form.add_error(None, line)
+        return self.render_to_response(self.get_context_data(form=form, conflict=described))

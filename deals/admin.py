@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from crm.admin import TenantAdminMixin
+from crm.history import TenantHistoryAdmin
 from crm.models import company_of
 
 from .models import Deal
@@ -11,7 +12,7 @@ from .services import EDITABLE_FIELDS, deal_update
 
 
 @admin.register(Deal)
-class DealAdmin(TenantAdminMixin, admin.ModelAdmin):
+class DealAdmin(TenantAdminMixin, TenantHistoryAdmin):
     """A stage change made here goes through Deal.move_to_stage, so winning makes the account a customer."""
 
     list_display = [

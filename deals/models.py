@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from contacts.models import Contact
-from crm.models import AccessPolicy, Source, TenantModel, TenantQuerySet, choice_constraint, percent_constraint
+from crm.history import TrackedHistory, acting_as
+from crm.models import AccessPolicy, Source, TrackedModel, TrackedQuerySet, choice_constraint, percent_constraint
 
 
 class DealStage(models.TextChoices):
@@ -59,7 +60,7 @@ STAGE_FORECAST_CATEGORY = {
 }
 
 
-class DealQuerySet(TenantQuerySet):
+class DealQuerySet(TrackedQuerySet):
     def open(self):
         return self.filter(stage__in=OPEN_STAGES)
 
@@ -67,7 +68,7 @@ class DealQuerySet(TenantQuerySet):
         return self.filter(stage=DealStage.CLOSED_WON)
 
 
-class Deal(TenantModel):
+class Deal(TrackedModel):
     name = models.CharField(_("name"), max_length=200)
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="deals", verbose_name=_("account"))
     primary_contact = models.ForeignKey(
@@ -115,6 +116,7 @@ class Deal(TenantModel):
 
     access = AccessPolicy(owner_field="owner")
     objects = DealQuerySet.as_manager()
+    history = TrackedHistory()
 
     class Meta:
         verbose_name = _("deal")
@@ -192,7 +194,7 @@ class Deal(TenantModel):
         stage = DealStage(stage)
         if stage == DealStage.CLOSED_LOST and not (lost_reason or "").strip():
             raise ValidationError({"lost_reason": _("Say why the deal was lost.")})
-        with transaction.atomic():
+        with transaction.atomic(), acting_as(by):
             previous = self.stage
             self.stage = stage
             if stage != previous and stage in CLOSED_STAGES:

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 
+from crm.history import acting_as
 from crm.models import Company
 
 from .models import Deal, DealStage
@@ -61,7 +62,7 @@ def deal_create(*, company: Company, data: Mapping[str, Any], by) -> Deal:
     deal.currency = (deal.currency or company.currency).upper()
     deal.full_clean()
     stage, lost_reason = deal.stage, deal.lost_reason
-    with transaction.atomic():
+    with transaction.atomic(), acting_as(by):
         deal.save()
         deal.move_to_stage(stage, by=by, lost_reason=lost_reason)
     return deal
@@ -71,10 +72,15 @@ def deal_update(*, deal: Deal, data: Mapping[str, Any], by) -> Deal:
     """Apply validated field values to a stored deal; a change of stage goes through `Deal.move_to_stage`.
 
     The stored row is re-read under a lock (`deal` may be a form's instance that already carries the new
-    values), so the stage it moves *from* is the one in the database. Returns the saved deal.
+    values), so the stage it moves *from* is the one in the database. The version the edit form showed
+    (`deal.expected_version`) goes with it: when someone saved the deal since, `ConcurrentEditError` is raised
+    and nothing is written. Returns the saved deal.
     """
-    with transaction.atomic():
+    expected_version = deal.__dict__.pop("expected_version", None)
+    with transaction.atomic(), acting_as(by):
         stored = Deal.objects.select_for_update().get(pk=deal.pk, company_id=deal.company_id)
+        if expected_version is not None:
+            stored.expected_version = expected_version
         previous_stage = stored.stage
         _apply(stored, data)
         stored.full_clean()

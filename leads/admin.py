@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from crm.admin import CompanyRoleAdminMixin, TenantAdminMixin
+from crm.history import TenantHistoryAdmin
 from crm.models import Company, company_of, company_users, membership_of
 
 from .conversion_views import admin_convert_action
@@ -63,7 +64,7 @@ class AssignOwnerForm(forms.Form):
 
 
 @admin.register(Lead)
-class LeadAdmin(TenantAdminMixin, admin.ModelAdmin):
+class LeadAdmin(TenantAdminMixin, TenantHistoryAdmin):
     """Quality and conversion fields are computed, so read-only; converted and merged leads are history."""
 
     list_display = [

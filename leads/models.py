@@ -13,7 +13,8 @@ from django_countries.fields import CountryField
 
 from accounts.models import Account, CompanySize
 from contacts.models import Contact
-from crm.models import AccessPolicy, Source, TenantModel, TenantQuerySet, choice_constraint, percent_constraint
+from crm.history import TrackedHistory
+from crm.models import AccessPolicy, Source, TrackedModel, TrackedQuerySet, choice_constraint, percent_constraint
 from deals.models import Deal
 
 
@@ -66,7 +67,7 @@ class ValidationStatus(models.TextChoices):
     INVALID = "invalid", _("Invalid")
 
 
-class LeadQuerySet(TenantQuerySet):
+class LeadQuerySet(TrackedQuerySet):
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
 
@@ -91,7 +92,7 @@ def split_full_name(full_name: str) -> tuple[str, str]:
     return " ".join(parts[:-1]), parts[-1]
 
 
-class Lead(TenantModel):
+class Lead(TrackedModel):
     # Contact details
     first_name = models.CharField(_("first name"), max_length=100, blank=True)
     last_name = models.CharField(_("last name"), max_length=100, blank=True)
@@ -227,6 +228,17 @@ class Lead(TenantModel):
 
     access = AccessPolicy(owner_field="lead_owner", rep_sees_unowned=True, rep_edits_unowned=True)
     objects = LeadQuerySet.as_manager()
+    # Field history; what the quality pipeline derives on every save (factors, reasons, keys) is left out.
+    history = TrackedHistory(
+        excluded_fields=[
+            "score_factors",
+            "scored_at",
+            "score_model_version",
+            "spam_reasons",
+            "validation_errors",
+            "name_key",
+        ]
+    )
 
     class Meta:
         verbose_name = _("lead")

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.history import acting_as
 from crm.models import company_users, is_manager, membership_of
 
 from .conversion import Conversion, ConversionError, lead_convert  # noqa: F401  (the conversion workflow)
@@ -34,7 +35,7 @@ def process_lead(*, lead: Lead, by: AbstractBaseUser | None, source: str = "form
     `context` carries what only that entry point knows (the web form's honeypot and fill time).
     Imports run the same pipeline in batches through `leads.quality.process_leads`.
     """
-    with transaction.atomic():
+    with transaction.atomic(), acting_as(by):
         if lead._state.adding and lead.created_by_id is None and by is not None and by.is_authenticated:
             lead.created_by = by
         run_quality_pipeline(lead, context=context)
@@ -74,7 +75,7 @@ def lead_assign(*, lead: Lead, owner: AbstractBaseUser | None, by: AbstractBaseU
         raise PermissionDenied(_("Only managers assign leads."))
     _check_writable(lead)
     _check_owner(owner, lead.company_id)
-    with transaction.atomic():
+    with transaction.atomic(), acting_as(by, reason=_("Assigned") if owner else _("Sent back to the queue")):
         lead.lead_owner = owner
         lead.save(update_fields=["lead_owner"])
     return lead
@@ -83,7 +84,8 @@ def lead_assign(*, lead: Lead, owner: AbstractBaseUser | None, by: AbstractBaseU
 def leads_bulk_assign(*, leads: Iterable[Lead], owner: AbstractBaseUser, by: AbstractBaseUser) -> int:
     """A manager gives many leads to `owner` at once. Converted and merged leads are left alone.
 
-    Returns the number of leads assigned. Leads of another Company are never touched.
+    Returns the number of leads assigned. Leads of another Company are never touched. The queryset update
+    bumps each lead's version and records its history (`crm.models.TrackedQuerySet`).
     """
     membership = membership_of(by)
     if membership is None or not membership.is_manager:
@@ -92,7 +94,7 @@ def leads_bulk_assign(*, leads: Iterable[Lead], owner: AbstractBaseUser, by: Abs
         raise ValidationError({"lead_owner": _("Choose who gets the leads.")})
     _check_owner(owner, membership.company_id)
     pks = [lead.pk for lead in leads]
-    with transaction.atomic():
+    with transaction.atomic(), acting_as(by, reason=_("Bulk assignment")):
         return (
             Lead.objects.for_company(membership.company)
             .filter(pk__in=pks)
@@ -113,7 +115,7 @@ def lead_take(*, lead: Lead, by: AbstractBaseUser) -> Lead:
         raise ValidationError(_("This lead is already yours."))
     if lead.lead_owner_id is not None:
         raise ValidationError(_("This lead already has an owner; ask a manager to reassign it."))
-    with transaction.atomic():
+    with transaction.atomic(), acting_as(by, reason=_("Taken from the queue")):
         taken = (
             Lead.objects.filter(pk=lead.pk, company_id=lead.company_id, lead_owner__isnull=True)
             .exclude(status__in=READ_ONLY_STATUSES)
@@ -140,7 +142,7 @@ def lead_set_status(*, lead: Lead, status: str, by: AbstractBaseUser, reason: st
     reason = (reason or "").strip()
     if status == LeadStatus.DISQUALIFIED and not reason:
         raise ValidationError({"disqualified_reason": _("Say why the lead is disqualified.")})
-    with transaction.atomic():
+    with transaction.atomic(), acting_as(by):
         lead.status = status
         lead.disqualified_reason = reason if status == LeadStatus.DISQUALIFIED else ""
         lead.save(update_fields=["status", "disqualified_reason", *_rescore(lead)])
@@ -152,7 +154,7 @@ def lead_set_stage(*, lead: Lead, stage: str, by: AbstractBaseUser) -> Lead:
     _check_can_edit(lead, by)
     if stage not in LeadStage.values:
         raise ValidationError({"stage": _("Choose awareness, consideration or decision.")})
-    with transaction.atomic():
+    with transaction.atomic(), acting_as(by):
         lead.stage = stage
         lead.save(update_fields=["stage", *_rescore(lead)])
     return lead
