@@ -4,9 +4,11 @@ from .dashboard import dashboard_context
 
 
 class DashboardView(TemplateView):
+    """`/`: a rep's own numbers, or a manager's view of the team (crm.dashboard computes both)."""
+
     template_name = "crm/dashboard.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(dashboard_context(self.request.user))
+        context.update(dashboard_context(self.request.user, self.request.GET))
         return context
