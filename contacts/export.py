@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.views.decorators.http import require_GET
 
 from crm.csv_export import export_filename, list_queryset, stream_queryset
+from crm.gdpr import outreach_allowed, wants_outreach
 from crm.models import company_of
 
 USERNAME = get_user_model().USERNAME_FIELD
@@ -33,4 +34,6 @@ def contact_export(request):
     from .views import ContactListView
 
     queryset = list_queryset(request, ContactListView)
+    if wants_outreach(request):  # `?outreach=1`: for a campaign, without DND and non-consenting records
+        queryset = outreach_allowed(queryset)
     return stream_queryset(queryset, CONTACT_COLUMNS, filename=export_filename("contacts", company_of(request.user)))

@@ -1,6 +1,9 @@
 from django.urls import path
 
+from crm import gdpr_views
+
 from . import views
+from .models import Contact
 
 app_name = "contacts"
 
@@ -10,4 +13,6 @@ urlpatterns = [
     path("<int:pk>/", views.ContactDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.ContactUpdateView.as_view(), name="update"),
     path("<int:pk>/make-primary/", views.contact_make_primary, name="make_primary"),
+    path("<int:pk>/personal-data/", gdpr_views.personal_data, {"model": Contact}, name="personal_data"),
+    path("<int:pk>/erase/", gdpr_views.erase, {"model": Contact}, name="erase"),
 ]

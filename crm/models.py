@@ -394,3 +394,35 @@ class SubmissionToken(models.Model):
         """The record the first submission created, or None when it is gone."""
         model = self.content_type.model_class()
         return model._base_manager.filter(pk=self.object_id, company_id=self.company_id).first() if model else None
+
+
+class ErasureLog(models.Model):
+    """A record whose personal data was erased (GDPR right to erasure): which record, who, when.
+
+    Never the erased data: `fields` names the fields that were anonymised, not their values.
+    """
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+", verbose_name=_("company"))
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.PROTECT, related_name="+", verbose_name=_("record type")
+    )
+    object_id = models.PositiveBigIntegerField(_("record id"))
+    fields = models.JSONField(_("erased fields"), default=list, blank=True, help_text=_("Names only, never values."))
+    erased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("erased by"),
+    )
+    erased_at = models.DateTimeField(_("erased at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("personal data erasure")
+        verbose_name_plural = _("personal data erasures")
+        ordering = ["-erased_at", "-pk"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="erasurelog_record_idx")]
+
+    def __str__(self):
+        return f"{self.content_type_id}#{self.object_id} erased"

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.views.decorators.http import require_GET
 
 from crm.csv_export import export_filename, list_queryset, stream_queryset
+from crm.gdpr import outreach_allowed, wants_outreach
 from crm.models import company_of
 
 from .models import Lead
@@ -68,4 +69,6 @@ def lead_export(request):
     from .views import LeadListView  # the list page's own queryset and FilterSet
 
     queryset = list_queryset(request, LeadListView)
+    if wants_outreach(request):  # `?outreach=1`: for a campaign, without DND and non-consenting records
+        queryset = outreach_allowed(queryset)
     return stream_queryset(queryset, lead_columns(), filename=export_filename("leads", company_of(request.user)))

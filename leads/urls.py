@@ -1,6 +1,9 @@
 from django.urls import path
 
+from crm import gdpr_views
+
 from . import conversion_views, merge_views, views
+from .models import Lead
 
 app_name = "leads"
 
@@ -16,4 +19,6 @@ urlpatterns = [
     path("<int:pk>/status/", views.set_status, name="status"),
     path("<int:pk>/stage/", views.set_stage, name="stage"),
     path("<int:pk>/merge/<int:other_pk>/", merge_views.LeadMergeView.as_view(), name="merge"),
+    path("<int:pk>/personal-data/", gdpr_views.personal_data, {"model": Lead}, name="personal_data"),
+    path("<int:pk>/erase/", gdpr_views.erase, {"model": Lead}, name="erase"),
 ]
