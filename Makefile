@@ -62,8 +62,9 @@ check: install-dev
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
 
+# PostgreSQL: DATABASE_URL defaults to the crm_bench database (created and migrated by the list bench); BENCH_N sizes.
 bench: install-dev
-	$(TEST_ENV) $(BIN)/python bench/run.py
+	$(TEST_ENV) DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/crm_bench} $(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3
