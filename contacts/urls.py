@@ -2,13 +2,14 @@ from django.urls import path
 
 from crm import gdpr_views
 
-from . import views
+from . import export, views
 from .models import Contact
 
 app_name = "contacts"
 
 urlpatterns = [
     path("", views.ContactListView.as_view(), name="list"),
+    path("export/", export.contact_export, name="export"),
     path("new/", views.ContactCreateView.as_view(), name="create"),
     path("<int:pk>/", views.ContactDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.ContactUpdateView.as_view(), name="update"),

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import forecast_views, pipeline_views, views
+from . import export, forecast_views, pipeline_views, views
 
 app_name = "deals"
 
 urlpatterns = [
     path("", views.DealListView.as_view(), name="list"),
+    path("export/", export.deal_export, name="export"),
     path("new/", views.DealCreateView.as_view(), name="create"),
     # Fixed paths (pipeline/, forecast/) go here, before the <int:pk>/ patterns.
     path("pipeline/", pipeline_views.PipelineView.as_view(), name="pipeline"),

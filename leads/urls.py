@@ -2,7 +2,7 @@ from django.urls import path
 
 from crm import gdpr_views
 
-from . import conversion_views, merge_views, views
+from . import conversion_views, export_views, import_views, merge_views, views
 from .models import Lead
 
 app_name = "leads"
@@ -11,6 +11,11 @@ urlpatterns = [
     path("", views.LeadListView.as_view(), name="list"),
     path("new/", views.LeadCreateView.as_view(), name="create"),
     path("bulk-assign/", views.bulk_assign, name="bulk_assign"),
+    path("import/", import_views.LeadImportView.as_view(), name="import"),
+    path("import/<int:pk>/", import_views.LeadImportDetailView.as_view(), name="import_detail"),
+    path("import/<int:pk>/undo/", import_views.lead_import_undo, name="import_undo"),
+    path("import/<int:pk>/errors.csv", import_views.lead_import_errors_csv, name="import_errors"),
+    path("export/", export_views.lead_export, name="export"),
     path("<int:pk>/", views.LeadDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.LeadUpdateView.as_view(), name="update"),
     path("<int:pk>/convert/", conversion_views.LeadConvertView.as_view(), name="convert"),
