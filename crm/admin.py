@@ -28,7 +28,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext_lazy as _
 
-from .models import Company, Membership, Role, TenantModel, company_of, membership_of
+from .models import Company, ErasureLog, Membership, Role, TenantModel, company_of, membership_of
 
 User = get_user_model()
 
@@ -360,6 +360,40 @@ class MembershipInline(admin.StackedInline):
 
 
 admin.site.unregister(User)
+
+
+@admin.register(ErasureLog)
+class ErasureLogAdmin(CompanyRoleAdminMixin, admin.ModelAdmin):
+    """The log of GDPR erasures: read-only, scoped to the Company, never the erased data."""
+
+    company_admin_may_add = False
+    company_admin_may_delete = False
+    list_display = ["erased_at", "content_type", "object_id", "erased_by", "company"]
+    list_filter = ["content_type", "erased_at"]
+    list_select_related = ["content_type", "erased_by", "company"]
+    search_fields = ["object_id"]
+    readonly_fields = ["company", "content_type", "object_id", "fields", "erased_by", "erased_at"]
+    fields = readonly_fields
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        company = company_of(request.user)
+        return queryset.filter(company=company) if company else queryset.none()
+
+    def object_in_scope(self, request, obj) -> bool:
+        company = company_of(request.user)
+        return company is not None and obj.company_id == company.pk
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(User)

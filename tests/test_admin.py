@@ -775,3 +775,26 @@ class TestAdminViewOnSite:
         assert client.get(f"/admin/r/{content_type}/{other_account.pk}/").status_code == 404
         assert client.get(f"/admin/r/{content_type}/999999/").status_code == 404
         assert client.get(f"/admin/r/{content_type}/not-a-number/").status_code == 404
+
+
+class TestErasureLogAdmin:
+    def test_company_admin_sees_only_own_company_erasures_read_only(self, client, admin_user, company, other_company):
+        from django.contrib.contenttypes.models import ContentType
+
+        from crm.models import ErasureLog
+        from leads.models import Lead
+
+        content_type = ContentType.objects.get_for_model(Lead)
+        own = ErasureLog.objects.create(company=company, content_type=content_type, object_id=4242)
+        other = ErasureLog.objects.create(company=other_company, content_type=content_type, object_id=9191)
+        client.force_login(admin_user)
+
+        changelist = client.get("/admin/crm/erasurelog/")
+        other_page = client.get(f"/admin/crm/erasurelog/{other.pk}/change/")
+
+        assert changelist.status_code == 200
+        assert b"4242" in changelist.content
+        assert b"9191" not in changelist.content
+        assert other_page.status_code == 302
+        assert client.get(f"/admin/crm/erasurelog/{own.pk}/change/").status_code == 200
+        assert client.get("/admin/crm/erasurelog/add/").status_code == 403
