@@ -4,6 +4,7 @@ The defaults are safe for a laptop: SQLite in the project folder, DEBUG off unle
 Production differs only by environment variables; see `.env.example`.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    "axes",
     "crm",
     "accounts",
     "contacts",
@@ -50,6 +52,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "crm.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -58,6 +61,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "crm.urls"
@@ -97,6 +102,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Axes first: it refuses a locked-out login before any password is checked. The second backend is Django's
+# ModelBackend that also refuses users of a deactivated Company (so their sessions end on the next request).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "crm.security.ActiveMembershipBackend",
+]
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -120,12 +132,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         # Hashed, compressed files once `collectstatic` has run (production); plain files from the finders before.
-        "BACKEND": env.str(
-            "STATICFILES_STORAGE",
-            default="whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if (Path(STATIC_ROOT) / "staticfiles.json").exists()
-            else "django.contrib.staticfiles.storage.StaticFilesStorage",
-        )
+        "BACKEND": env.str("STATICFILES_STORAGE", default="crm.storage.StaticFilesStorage"),
     },
 }
 # Serve static files from the finders when collectstatic has not run (local runs and tests).
@@ -139,9 +146,11 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://crm")}
 
-# Security: on by default where it costs nothing; production turns on HTTPS-only settings.
+# Security: on by default where it costs nothing; production turns on HTTPS-only settings (see .env.example).
+# The HTTPS settings stay off by default because tests and `make run` speak plain http on 127.0.0.1.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
@@ -150,8 +159,39 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
-if env.bool("BEHIND_PROXY", default=False):
+# Behind a load balancer that terminates TLS: trust its X-Forwarded-Proto, and take the client address for login
+# throttling from the X-Forwarded-For entry that the last TRUSTED_PROXY_COUNT proxies appended (crm.security).
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if BEHIND_PROXY else 0)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content Security Policy, sent by crm.middleware (the format of Django 6.0's SECURE_CSP: directive -> sources).
+# No inline scripts, styles or event handlers anywhere: every page loads its JS and CSS from /static/.
+# A public page that customers embed in an iframe relaxes frame-ancestors with @crm.security.embeddable.
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],  # Bootstrap draws its icons (select arrows, toggler) as data: SVGs
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "base-uri": ["'self'"],
+    "object-src": ["'none'"],
+}
+# CSP_REPORT_ONLY=true sends the same policy as Content-Security-Policy-Report-Only instead (to trial a change).
+if env.bool("CSP_REPORT_ONLY", default=False):
+    SECURE_CSP_REPORT_ONLY, SECURE_CSP = SECURE_CSP, {}
+
+# Login throttling (django-axes): 5 failures for one username from one address lock that pair out for 15 minutes
+# (each further failure restarts the wait); a success resets the count. The admin login goes through the same
+# authenticate() and is covered too. Attempts live in axes' tables; `manage.py axes_reset` unlocks everyone.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "crm.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "crm.security.client_ip"
 
 LOGGING = {
     "version": 1,
