@@ -121,8 +121,8 @@ class TestCheckDeploy:
     def test_production_settings_pass_check_deploy_without_a_warning(self, tmp_path):
         result = manage(production_env(tmp_path), "check", "--deploy", "--fail-level", "WARNING")
 
-        assert result.returncode == 0, result.stderr
-        assert "System check identified no issues" in result.stdout
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "System check identified no issues" in result.stdout, result.stdout + result.stderr
 
     @pytest.mark.parametrize(
         ("variable", "value", "warning"),
