@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "axes",
+    "simple_history",
     "crm",
     "accounts",
     "contacts",
@@ -61,6 +62,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Who made each change, for the field history (simple_history reads the request's user).
+    "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -117,7 +120,8 @@ LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en-us")
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
-USE_THOUSAND_SEPARATOR = True
+# Numbers are grouped only where a template asks (intcomma, money): ids in URLs and form values stay plain.
+USE_THOUSAND_SEPARATOR = False
 
 # The currency a new Company starts with (ISO 4217); each Company may set its own.
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="USD")
