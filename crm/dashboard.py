@@ -333,15 +333,25 @@ def manager_dashboard(user, *, company, today: date, params) -> dict:
             description=_("Leads captured, contacted, qualified, converted and won, with each step's rate"),
         ),
         "attribution": attribution,
-        "attribution_chart": charts.hbar_chart(
+        "attribution_chart": attribution_chart(attribution["source"]["rows"], currency),
+    }
+
+
+def attribution_chart(rows, currency) -> charts.HBarChart:
+    """Won revenue by source; while no lead of the window has been won, the leads by source instead."""
+    if any(row["won_revenue"] > 0 for row in rows):
+        return charts.hbar_chart(
             [
                 charts.money_item(row["label"], row["won_revenue"], currency, href=row["href"])
-                for row in attribution["source"]["rows"]
+                for row in rows
                 if row["won_revenue"] > 0
             ],
             title=_("Won revenue by lead source"),
-        ),
-    }
+        )
+    return charts.hbar_chart(
+        [charts.Item(row["label"], row["leads"], href=row["href"]) for row in rows],
+        title=_("Leads by source (none won yet)"),
+    )
 
 
 def _captured_leads(user, since: date | None):

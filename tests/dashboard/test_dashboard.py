@@ -177,6 +177,15 @@ class TestTheManagerDashboard:
             "expo",
         ]
 
+    def test_the_source_chart_shows_won_revenue_or_leads_while_nothing_is_won(self, world, manager_client):
+        from crm.dashboard import attribution_chart
+
+        chart = manager_client.get(DASHBOARD).context["attribution_chart"]
+        rows = [{"label": "Web form", "won_revenue": Decimal("0"), "leads": 5, "href": ""}]
+
+        assert [(bar.item.label, bar.item.value) for bar in chart.bars] == [("Web form", Decimal("34000"))]
+        assert [(bar.item.label, bar.item.value) for bar in attribution_chart(rows, "USD").bars] == [("Web form", 5)]
+
     @pytest.mark.parametrize(("window", "captured"), [("quarter", 10), ("12m", 10), ("all", 10)])
     def test_the_lead_window_counts_leads_by_capture_date(self, world, manager_client, window, captured):
         response = manager_client.get(DASHBOARD, {"leads": window})
