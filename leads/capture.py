@@ -26,9 +26,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from crm.models import Company, Source
+from crm.security import embeddable
 
 from .models import Lead
 from .quality.validation import parse_phone
@@ -188,7 +190,14 @@ def _refuse(request, company, message: str, status: int):
     return render(request, "leads/capture/refused.html", {"company": company, "message": message}, status=status)
 
 
+# Customers embed this form in an iframe on their own sites: @embeddable drops X-Frame-Options and sends CSP
+# `frame-ancestors *` for it. @csrf_exempt because inside a third-party iframe the browser does not send our
+# SameSite=Lax csrftoken cookie, so every embedded POST would be a 403. CSRF protects a signed-in session from
+# forged requests; this view has none to protect (no login, it only creates a lead in the unassigned queue), and
+# forged or scripted posts still meet the signed fill-time token, the honeypot and the per-IP/per-email limits.
 @login_not_required
+@csrf_exempt
+@embeddable
 @never_cache
 @require_http_methods(["GET", "POST"])
 def web_to_lead(request, slug):
