@@ -322,7 +322,10 @@ class ForecastRow:
 
     owner_id: int | None
     owner_name: str
-    categories: dict[str, Bucket] = field(default_factory=dict)
+    # Every open category is always present (an empty team or owner reads as zeros, never a KeyError).
+    categories: dict[str, Bucket] = field(
+        default_factory=lambda: {category.value: Bucket() for category in FORECAST_CATEGORIES}
+    )
     pipeline: Bucket = field(default_factory=Bucket)
     won: Bucket = field(default_factory=Bucket)
     is_total: bool = False

@@ -6,10 +6,11 @@ string (`utm_source`, `utm_medium`, `utm_campaign`, `utm_term`, `utm_content`; t
 URL): without `utm_campaign` the Company's default campaign is used and the lead records it
 (`campaign_defaulted`).
 
-Abuse: CSRF (Django's middleware), a honeypot field hidden by CSS (a filled one sends the lead to the spam filter
-and the visitor to the usual thank-you page, so robots learn nothing), a minimum fill time (a signed timestamp in
-a hidden field: too fast is refused; a little slow still earns spam points), and rate limits per IP and per
-email in Django's cache. Everything refused gets a plain page with a 400 or 429, never a 500.
+Abuse: no CSRF check (customers embed the form in their own pages' iframes, where the browser sends no cookie of
+ours; the view has no session to protect - see `web_to_lead`), a honeypot field hidden by CSS (a filled one sends
+the lead to the spam filter and the visitor to the usual thank-you page, so robots learn nothing), a minimum fill
+time (a signed timestamp in a hidden field: too fast is refused; a little slow still earns spam points), and rate
+limits per IP and per email in Django's cache. Everything refused gets a plain page with a 400 or 429, never a 500.
 """
 
 from __future__ import annotations

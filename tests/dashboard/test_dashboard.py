@@ -262,3 +262,11 @@ class TestTheDashboardQueries:
             response = client.get(DASHBOARD)
 
         assert response.status_code == 200
+
+
+class TestEmptyCompanyDashboard:
+    def test_a_manager_of_a_company_without_deals_or_leads_gets_the_dashboard(self, manager_client):
+        response = manager_client.get("/")
+
+        assert response.status_code == 200
+        assert response.context["view"] == "manager"

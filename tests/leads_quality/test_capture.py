@@ -3,6 +3,7 @@
 import time
 
 import pytest
+from django.conf import settings
 from django.core import signing
 from django.test import Client
 from django.urls import reverse
@@ -57,7 +58,8 @@ class TestShowingTheForm:
         response = visitor.get(url(company))
 
         assert '<div class="w2l-hp" aria-hidden="true">' in response.text
-        assert ".w2l-hp {" in response.text
+        assert "/static/css/crm.css" in response.text
+        assert ".w2l-hp {" in (settings.BASE_DIR / "static/css/crm.css").read_text()
         assert "display:none" not in response.text.replace(" ", "")
 
     @pytest.mark.parametrize("slug", ["no-such-company", "globex-inactive"])
@@ -120,12 +122,12 @@ class TestSubmitting:
         assert response.status_code == 200
         assert not Lead.objects.exists()
 
-    def test_the_form_is_csrf_protected(self, company):
+    def test_without_csrf_a_forged_fill_token_is_still_refused(self, company):
         strict = Client(enforce_csrf_checks=True)
 
-        response = strict.post(url(company), form_data(company))
+        response = strict.post(url(company), {**form_data(company), "started": "forged"})
 
-        assert response.status_code == 403
+        assert response.status_code == 400
         assert not Lead.objects.exists()
 
 
