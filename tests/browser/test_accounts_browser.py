@@ -66,7 +66,7 @@ class TestAccountsInTheBrowser:
         page.get_by_role("link", name="Peter Gibbons").click()
         page.get_by_role("button", name="Make primary").click()
 
-        expect(page.get_by_role("alert")).to_contain_text(
+        expect(page.locator(".alert-success")).to_contain_text(
             "Peter Gibbons is now the primary contact of Initech, instead of Bill Lumbergh."
         )
         expect(page.get_by_test_id("contact-badges")).to_contain_text("Primary contact")

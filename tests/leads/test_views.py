@@ -625,6 +625,8 @@ class TestLeadActions:
 def catalogue(company, rep, other_rep, other_company):
     """Leads that differ in one field each, plus leads nobody here may see."""
     base = {"company": company, "campaign": "evergreen", "medium": "organic", "country": "US", "lead_score": 50}
+    # Fixed text where the factory would draw random names: a random "Wayne" must not match the search rows.
+    base.update(first_name="", last_name="", company_name="Catalogue Co", job_title="Buyer")
     leads = {
         "qualified": LeadFactory(**base, lead_name="Qualified Quinn", status=LeadStatus.QUALIFIED, lead_owner=rep),
         "decision": LeadFactory(**base, lead_name="Decision Dora", stage=LeadStage.DECISION, lead_owner=rep),
@@ -644,11 +646,10 @@ def catalogue(company, rep, other_rep, other_company):
         "spam": LeadFactory(**base, lead_name="Spam Spike", spam_score=90),
         "others": LeadFactory(**base, lead_name="Other Otto", lead_owner=other_rep),
         "search": LeadFactory(
-            **base,
             lead_name="Findme Fred",
             email="fred@unique-domain.example",
             phone="+4420799900",
-            company_name="Wayne",
+            **{**base, "company_name": "Wayne"},
         ),
     }
     leads["duplicate"] = LeadFactory(**base, lead_name="Twin Tina", is_duplicate=True, duplicate_of=leads["boss"])

@@ -23,6 +23,8 @@ HOST = "crm.example.com"
 
 # Everything settings.py reads is dropped from the inherited environment: the subprocess sees production only.
 SETTINGS_VARIABLES = {
+    # Set by the browser tests' conftest for Playwright's event loop; production never has it (check --deploy warns).
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
     "DEBUG",
     "SECRET_KEY",
     "CRM_INSECURE_DEV_KEY",
