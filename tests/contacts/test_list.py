@@ -127,10 +127,18 @@ class TestContactFilters:
         ],
     )
     def test_search_looks_at_names_email_phone_and_job_title(self, rep_client, company, q, fields):
-        defaults = {"first_name": "", "last_name": "Found"}
+        # The account name is searched too: a fixed one, so a random "Hamilton & Sons" cannot match.
+        account = AccountFactory(company=company, name="Neutral Ltd")
+        defaults = {"first_name": "", "last_name": "Found", "job_title": "Buyer", "account": account}
         ContactFactory(company=company, **{**defaults, **fields})
         ContactFactory(
-            company=company, first_name="Other", last_name="Person", email="x@y.example", phone="+1", job_title="CEO"
+            company=company,
+            account=account,
+            first_name="Other",
+            last_name="Person",
+            email="x@y.example",
+            phone="+1",
+            job_title="CEO",
         )
 
         response = rep_client.get(LIST_URL, {"q": q})
