@@ -16,6 +16,7 @@ import csv
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import chain
 
 from django.core.exceptions import FieldError
 from django.db.models import Model, QuerySet
@@ -106,7 +107,10 @@ def stream_queryset(queryset: QuerySet, columns: list[Column], *, filename: str)
     the rows are read as tuples (`values_list`), several times faster than model instances; otherwise each row
     is a model instance and accessors may be callables or methods."""
     header = [title for title, _accessor in columns]
-    return stream_csv(header, queryset_rows(queryset, [accessor for _title, accessor in columns]), filename=filename)
+    rows = queryset_rows(queryset, [accessor for _title, accessor in columns])
+    # Run the query now, in the view: a query that fails is an error page, not a download cut off halfway.
+    first = next(rows, None)
+    return stream_csv(header, rows if first is None else chain([first], rows), filename=filename)
 
 
 def queryset_rows(queryset: QuerySet, accessors: list) -> Iterator[list]:

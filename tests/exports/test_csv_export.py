@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from django.db import DatabaseError
 from django.db.models.functions import Upper
 from django.http import StreamingHttpResponse
 
@@ -99,6 +100,13 @@ class TestStreamQueryset:
         )
 
         assert b"".join(response.streaming_content).decode("utf-8-sig") == "owner,upper,status\r\nmanager,ADA,new\r\n"
+
+    def test_the_query_runs_before_the_response_streams(self, company):
+        LeadFactory(company=company)
+        broken = Lead.objects.extra(where=["no_such_column = 1"])
+
+        with pytest.raises(DatabaseError):
+            stream_queryset(broken, [("id", "pk")], filename="x.csv")
 
     def test_the_response_is_an_attachment_that_is_not_cached(self, company):
         response = stream_queryset(Lead.objects.none(), [("id", "pk")], filename="leads-acme.csv")
