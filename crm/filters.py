@@ -27,6 +27,16 @@ def visible_choices(model):
     return choices
 
 
+MAX_SEARCH_TERMS = 8
+MAX_TERM_LENGTH = 100
+
+
+def search_terms(value) -> list[str]:
+    """The words of a `?q=` search: at most 8, each cut to 100 characters (a pasted essay must not become a
+    LIKE pattern too complex for the database)."""
+    return [term[:MAX_TERM_LENGTH] for term in (value or "").split()[:MAX_SEARCH_TERMS]]
+
+
 class SearchFilter(django_filters.CharFilter):
     """`?q=` matched with icontains against several fields (OR). Fields come from the FilterSet's Meta."""
 
@@ -36,9 +46,6 @@ class SearchFilter(django_filters.CharFilter):
         self.search_fields = search_fields
 
     def filter(self, qs, value):
-        value = (value or "").strip()
-        if not value:
-            return qs
-        for term in value.split()[:8]:
+        for term in search_terms(value):
             qs = qs.filter(reduce(or_, (Q(**{f"{field}__icontains": term}) for field in self.search_fields)))
         return qs

@@ -9,7 +9,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from crm.filters import SearchFilter, company_user_choices
+from crm.filters import SearchFilter, company_user_choices, search_terms
 from crm.models import Source, company_of
 
 from .forms import UNASSIGNED_LABEL, user_label
@@ -82,7 +82,7 @@ class LeadSearchFilter(SearchFilter):
     """
 
     def filter(self, qs, value):
-        terms = (value or "").split()[:8]
+        terms = search_terms(value)
         if not terms:
             return qs
         qs = qs.alias(search_text=SearchText(), search_text_checked=SearchText(indexed=False))

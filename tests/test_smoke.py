@@ -34,3 +34,14 @@ class TestLogin:
 
         assert response.status_code == 302
         assert rep_client.get("/").status_code == 302
+
+
+@pytest.mark.django_db
+class TestLongSearch:
+    @pytest.mark.parametrize("path", ["/leads/", "/accounts/", "/contacts/", "/deals/"])
+    def test_a_pasted_essay_in_the_search_box_is_not_an_error(self, rep_client, path):
+        essay = " ".join(["%_" * 300 + "x"] * 50)
+
+        response = rep_client.get(path, {"q": essay})
+
+        assert response.status_code == 200
