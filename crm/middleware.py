@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from django.conf import settings
+from django.http import HttpResponseBadRequest
 
 from .security import CSP_OVERRIDE_ATTRIBUTE
 
@@ -45,3 +46,23 @@ class ContentSecurityPolicyMiddleware:
             if policy and header not in response:
                 response[header] = build_policy({**policy, **override})
         return response
+
+
+NUL_MESSAGE = "Bad request: the request contains a NUL character."
+
+
+def _has_nul(query_dict) -> bool:
+    return any("\x00" in key or any("\x00" in value for value in values) for key, values in query_dict.lists())
+
+
+class RejectNulCharacterMiddleware:
+    """Answers 400 when a GET or POST key or value holds a NUL character: PostgreSQL text columns refuse it.
+    Uploaded file contents (`request.FILES`) are not looked at."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or _has_nul(request.GET) or (request.method == "POST" and _has_nul(request.POST)):
+            return HttpResponseBadRequest(NUL_MESSAGE, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
