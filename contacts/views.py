@@ -83,7 +83,7 @@ class ContactCreateView(ContactFormMixin, TenantCreateView):
         """`?account=<pk>` (the account page's "Add contact") preselects one of the user's active accounts."""
         initial = super().get_initial()
         account_id = self.request.GET.get("account", "")
-        if account_id.isdigit():
+        if account_id.isascii() and account_id.isdigit():
             account = Account.objects.visible_to(self.request.user).active().filter(pk=account_id).first()
             if account is not None:
                 initial["account"] = account.pk

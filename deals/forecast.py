@@ -464,5 +464,5 @@ def forecast_cell(deals: QuerySet, *, period: Period, column: str, owner: str | 
     if owner == UNASSIGNED:
         deals = deals.filter(owner__isnull=True)
     elif owner:
-        deals = deals.filter(owner_id=owner) if str(owner).isdigit() else deals.none()
+        deals = deals.filter(owner_id=owner) if str(owner).isascii() and str(owner).isdigit() else deals.none()
     return deals

@@ -77,7 +77,7 @@ class PipelineFilterForm(forms.Form):
         if data.get("forecast_category"):
             deals = deals.filter(forecast_category=data["forecast_category"])
         account = (data.get("account") or "").strip()
-        if account.isdigit():
+        if account.isascii() and account.isdigit():
             deals = deals.filter(account_id=int(account))
         elif account:
             deals = deals.filter(account__name__icontains=account)
@@ -200,8 +200,8 @@ class PipelineView(TemplateView):
             params["owner"] = data["owner"].pk
         if data.get("forecast_category"):
             params["forecast_category"] = data["forecast_category"]
-        if (data.get("account") or "").strip().isdigit():
-            params["account"] = data["account"].strip()
+        if (account := (data.get("account") or "").strip()).isascii() and account.isdigit():
+            params["account"] = account
         if period.start:
             params["expected_close_date_after"] = period.start.isoformat()
         if period.end:

@@ -73,7 +73,7 @@ class DealCreateView(TenantCreateView):
         initial = super().get_initial()
         # "New deal" from an account or contact page: /deals/new/?account=12&primary_contact=34
         for name in ("account", "primary_contact"):
-            if self.request.GET.get(name, "").isdigit():
+            if (value := self.request.GET.get(name, "")).isascii() and value.isdigit():
                 initial[name] = self.request.GET[name]
         return initial
 

@@ -82,7 +82,7 @@ class LeadConvertForm(forms.Form):
         if value in ("", NEW):
             return None
         account = None
-        if value.isdigit():
+        if value.isascii() and value.isdigit():
             account = accounts_for_conversion(self.lead, self.user).filter(pk=int(value)).first()
         if account is None:
             raise forms.ValidationError(_("Choose an account of your company."), code="foreign_account")
@@ -93,7 +93,7 @@ class LeadConvertForm(forms.Form):
         if value in ("", NEW):
             return None
         contact = None
-        if value.isdigit():
+        if value.isascii() and value.isdigit():
             contact = Contact.objects.filter(company_id=self.lead.company_id, pk=int(value)).first()
         if contact is None:
             raise forms.ValidationError(_("Choose a contact of your company."), code="foreign_contact")
