@@ -19,6 +19,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import AbstractBaseUser
@@ -89,6 +90,18 @@ class CompanyRoleAdminMixin:
         else:
             allowed = super().has_delete_permission(request, obj)
         return allowed and self._in_scope(request, obj)
+
+
+class SafeAutocompleteSelect(AutocompleteSelect):
+    """An autocomplete that re-renders a bound form whose value is no id ("x", "null") without an error:
+    Django's widget looks the submitted value up in the database, and a non-integer id raises ValueError.
+    The field itself answers "Select a valid choice"."""
+
+    def optgroups(self, name, value, attr=None):
+        try:
+            return super().optgroups(name, value, attr)
+        except (ValueError, TypeError, ValidationError):
+            return super().optgroups(name, [], attr)
 
 
 class TenantAdminForm(forms.ModelForm):
@@ -224,7 +237,10 @@ class TenantAdminMixin(CompanyRoleAdminMixin):
             queryset = self.foreignkey_queryset(db_field, request)
             if queryset is not None:
                 kwargs["queryset"] = queryset
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if formfield is not None and type(formfield.widget) is AutocompleteSelect:
+            formfield.widget.__class__ = SafeAutocompleteSelect
+        return formfield
 
     def foreignkey_queryset(self, db_field, request):
         """Tenant records: what the user sees; users: the Company's members. None: Django's default."""
