@@ -190,11 +190,17 @@ def parse_period(
     return Period(PeriodKind.CUSTOM, start, end)
 
 
+# A date parameter outside these years is ignored: the period arithmetic (next month, next day, start of day in
+# the site's time zone) would step off the ends of the calendar.
+DATE_PARAM_YEARS = range(1000, 9999)
+
+
 def _date_param(value) -> date | None:
     try:
-        return parse_date(value or "")
+        day = parse_date(value or "")
     except ValueError:
         return None
+    return day if day is not None and day.year in DATE_PARAM_YEARS else None
 
 
 # --- the shared aggregate expressions ----------------------------------------------------------------------------
