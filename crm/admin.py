@@ -499,7 +499,10 @@ def admin_view_on_site(request, content_type_id, object_id):
     """
     if not request.user.is_active or not request.user.is_staff:
         raise Http404
-    content_type = get_object_or_404(ContentType, pk=content_type_id)
+    # The route takes any text (so nothing falls through to Django's unscoped shortcut): only plain digits pass.
+    if not (content_type_id.isascii() and content_type_id.isdigit()):
+        raise Http404
+    content_type = get_object_or_404(ContentType, pk=int(content_type_id))
     model = content_type.model_class()
     if model is None or not hasattr(model, "get_absolute_url"):
         raise Http404

@@ -17,7 +17,7 @@ urlpatterns = [
     path("deals/", include("deals.urls")),
     path("f/<slug:slug>/", capture.web_to_lead, name="web_to_lead"),
     path(
-        "admin/r/<int:content_type_id>/<path:object_id>/",
+        "admin/r/<path:content_type_id>/<path:object_id>/",
         crm_admin.admin_view_on_site,
         name="admin_view_on_site",
     ),
