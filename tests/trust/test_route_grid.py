@@ -655,6 +655,8 @@ def check(client: Client, row: Row, method: str, role: str, world: World, before
 
     with RequestErrors() as errors:
         response = client.get(url) if method == "GET" else client.post(url, row.data(world))
+        if response.streaming:  # read the whole download (a CSV export), as a browser would
+            b"".join(response.streaming_content)
 
     expected = (row.get if method == "GET" else row.post)[role]
     got = outcome(response)
