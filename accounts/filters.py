@@ -8,7 +8,7 @@ from django_countries import countries
 from django_filters.constants import EMPTY_VALUES
 from django_filters.widgets import DateRangeWidget, RangeWidget
 
-from crm.filters import SearchFilter, company_user_choices
+from crm.filters import SearchFilter, TextFilter, company_user_choices
 
 from .models import Account, AccountType, CompanySize, Health, Lifecycle
 
@@ -95,7 +95,7 @@ class AccountFilter(django_filters.FilterSet):
     company_size = django_filters.ChoiceFilter(choices=CompanySize.choices, empty_label=ANY)
     account_owner = django_filters.ModelChoiceFilter(queryset=company_user_choices, empty_label=ANY, label="Owner")
     country = django_filters.ChoiceFilter(choices=countries, empty_label=ANY)
-    industry = django_filters.CharFilter(lookup_expr="icontains")
+    industry = TextFilter()
     created = django_filters.DateFromToRangeFilter(
         field_name="created_at", label="Created", widget=DateRangeWidget(attrs={"type": "date"})
     )

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Account
 from accounts.views import advanced_filters, redirect_back
+from crm.models import parse_id
 from crm.views_base import TenantCreateView, TenantDetailView, TenantListView, TenantUpdateView
 
 from . import services
@@ -82,8 +83,7 @@ class ContactCreateView(ContactFormMixin, TenantCreateView):
     def get_initial(self):
         """`?account=<pk>` (the account page's "Add contact") preselects one of the user's active accounts."""
         initial = super().get_initial()
-        account_id = self.request.GET.get("account", "")
-        if account_id.isascii() and account_id.isdigit():
+        if (account_id := parse_id(self.request.GET.get("account"))) is not None:
             account = Account.objects.visible_to(self.request.user).active().filter(pk=account_id).first()
             if account is not None:
                 initial["account"] = account.pk

@@ -29,6 +29,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext_lazy as _
 
+from .filters import MAX_SEARCH_TERMS, MAX_TERM_LENGTH
 from .models import Company, ErasureLog, Membership, Role, TenantModel, company_of, membership_of
 
 User = get_user_model()
@@ -47,6 +48,9 @@ def is_company_admin(user) -> bool:
 def company_members(company):
     """Every user who belongs to `company` (active or not, so a past owner stays a valid value)."""
     return User.objects.filter(membership__company=company).order_by("first_name", "last_name", "username", "pk")
+
+
+ADMIN_SEARCH_LENGTH = MAX_SEARCH_TERMS * (MAX_TERM_LENGTH + 1)
 
 
 class CompanyRoleAdminMixin:
@@ -91,6 +95,11 @@ class CompanyRoleAdminMixin:
             allowed = super().has_delete_permission(request, obj)
         return allowed and self._in_scope(request, obj)
 
+    def get_search_results(self, request, queryset, search_term):
+        # The changelist's search and the autocomplete's term, cut like a list's `?q=` (a pasted essay must not
+        # become a LIKE pattern too complex for SQLite).
+        return super().get_search_results(request, queryset, (search_term or "")[:ADMIN_SEARCH_LENGTH])
+
 
 class SafeAutocompleteSelect(AutocompleteSelect):
     """An autocomplete that re-renders a bound form whose value is no id ("x", "null") without an error:
@@ -100,7 +109,7 @@ class SafeAutocompleteSelect(AutocompleteSelect):
     def optgroups(self, name, value, attr=None):
         try:
             return super().optgroups(name, value, attr)
-        except (ValueError, TypeError, ValidationError):
+        except (ValueError, TypeError, OverflowError, ValidationError):  # OverflowError: an id past 64 bits
             return super().optgroups(name, [], attr)
 
 

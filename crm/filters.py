@@ -37,6 +37,18 @@ def search_terms(value) -> list[str]:
     return [term[:MAX_TERM_LENGTH] for term in (value or "").split()[:MAX_SEARCH_TERMS]]
 
 
+class TextFilter(django_filters.CharFilter):
+    """A free-text filter (icontains by default) whose value is cut to 100 characters: a pasted essay in
+    `?campaign=` must not become a LIKE pattern too complex for the database."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("lookup_expr", "icontains")
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        return super().filter(qs, value[:MAX_TERM_LENGTH] if value else value)
+
+
 class SearchFilter(django_filters.CharFilter):
     """`?q=` matched with icontains against several fields (OR). Fields come from the FilterSet's Meta."""
 

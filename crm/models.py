@@ -105,6 +105,17 @@ class Membership(models.Model):
         return self.role in (Role.MANAGER, Role.ADMIN)
 
 
+def parse_id(value) -> int | None:
+    """A record id from a URL or form parameter: ASCII digits within the 64-bit range, else None.
+
+    `str.isdigit()` also accepts "²" and Arabic digits, and an id past 2**63 makes SQLite raise instead of finding
+    nothing."""
+    value = str(value or "").strip()
+    if value.isascii() and value.isdigit() and int(value) < 2**63:
+        return int(value)
+    return None
+
+
 def membership_of(user) -> Membership | None:
     """The user's membership, or None for anonymous users and users without a Company."""
     if user is None or not user.is_authenticated:

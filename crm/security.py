@@ -80,6 +80,19 @@ def client_ip(request) -> str | None:
     return _valid_ip(forwarded[-count]) or remote_addr
 
 
+AXES_USERNAME_LENGTH = 255  # django-axes' username columns are varchar(255); PostgreSQL refuses a longer value
+
+
+def client_username(request, credentials=None) -> str | None:
+    """django-axes' AXES_USERNAME_CALLABLE: the username tried (from the credentials, else the form), cut to the
+    length axes can store. Real usernames are at most 150 characters, so the cut never joins two accounts."""
+    if credentials:
+        username = credentials.get("username")
+    else:
+        username = getattr(request, "POST", {}).get("username")
+    return username[:AXES_USERNAME_LENGTH] if isinstance(username, str) else username
+
+
 def lockout_response(request, original_response=None, credentials=None):
     """django-axes' AXES_LOCKOUT_CALLABLE: a friendly 429 page. It never names or echoes the username, so an
     unknown username and a real one locked out look the same."""

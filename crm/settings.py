@@ -198,6 +198,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "crm.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "crm.security.client_ip"
+AXES_USERNAME_CALLABLE = "crm.security.client_username"
 
 LOGGING = {
     "version": 1,

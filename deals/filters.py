@@ -8,7 +8,7 @@ from django_filters.constants import EMPTY_VALUES
 from django_filters.widgets import DateRangeWidget, RangeWidget
 
 from accounts.models import Account
-from crm.filters import SearchFilter, company_user_choices, visible_choices
+from crm.filters import SearchFilter, TextFilter, company_user_choices, visible_choices
 from crm.models import Source, is_manager
 
 from .models import CLOSED_STAGES, Deal, DealStage, ForecastCategory
@@ -73,7 +73,7 @@ class DealFilterSet(django_filters.FilterSet):
         queryset=visible_choices(Account), label=_("Account"), empty_label=_("Any account")
     )
     source = django_filters.ChoiceFilter(choices=Source.choices, empty_label=_("Any source"))
-    campaign = django_filters.CharFilter(lookup_expr="icontains", label=_("Campaign"))
+    campaign = TextFilter(label=_("Campaign"))
     expected_close_date = django_filters.DateFromToRangeFilter(
         label=_("Expected close"), widget=DateRangeWidget(attrs={"type": "date"})
     )

@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Role, company_of, company_users, is_manager
+from crm.models import Role, company_of, company_users, is_manager, parse_id
 
 from .models import CLOSED_STAGES, OPEN_STAGES, Deal, DealStage, ForecastCategory
 
@@ -470,5 +470,6 @@ def forecast_cell(deals: QuerySet, *, period: Period, column: str, owner: str | 
     if owner == UNASSIGNED:
         deals = deals.filter(owner__isnull=True)
     elif owner:
-        deals = deals.filter(owner_id=owner) if str(owner).isascii() and str(owner).isdigit() else deals.none()
+        owner_id = parse_id(owner)
+        deals = deals.filter(owner_id=owner_id) if owner_id is not None else deals.none()
     return deals

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
-from crm.models import company_of, company_users, is_manager
+from crm.models import company_of, company_users, is_manager, parse_id
 
 from . import forecast, services
 from .forms import DealStageForm
@@ -77,8 +77,8 @@ class PipelineFilterForm(forms.Form):
         if data.get("forecast_category"):
             deals = deals.filter(forecast_category=data["forecast_category"])
         account = (data.get("account") or "").strip()
-        if account.isascii() and account.isdigit():
-            deals = deals.filter(account_id=int(account))
+        if (account_id := parse_id(account)) is not None:
+            deals = deals.filter(account_id=account_id)
         elif account:
             deals = deals.filter(account__name__icontains=account)
         return deals
@@ -200,8 +200,8 @@ class PipelineView(TemplateView):
             params["owner"] = data["owner"].pk
         if data.get("forecast_category"):
             params["forecast_category"] = data["forecast_category"]
-        if (account := (data.get("account") or "").strip()).isascii() and account.isdigit():
-            params["account"] = account
+        if (account_id := parse_id(data.get("account"))) is not None:
+            params["account"] = account_id
         if period.start:
             params["expected_close_date_after"] = period.start.isoformat()
         if period.end:

@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from crm.models import parse_id
 from crm.views_base import TenantCreateView, TenantDetailView, TenantListView, TenantUpdateView
 
 from . import services
@@ -73,8 +74,8 @@ class DealCreateView(TenantCreateView):
         initial = super().get_initial()
         # "New deal" from an account or contact page: /deals/new/?account=12&primary_contact=34
         for name in ("account", "primary_contact"):
-            if (value := self.request.GET.get(name, "")).isascii() and value.isdigit():
-                initial[name] = self.request.GET[name]
+            if (value := parse_id(self.request.GET.get(name))) is not None:
+                initial[name] = value
         return initial
 
     def form_valid(self, form):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.validators import normalise_gstin, validate_gstin
 from contacts.models import Contact
+from crm.models import parse_id
 from deals.models import STAGE_FORECAST_CATEGORY, DealStage, ForecastCategory
 
 from .conversion import accounts_for_conversion, expected_close_date_for
@@ -82,8 +83,8 @@ class LeadConvertForm(forms.Form):
         if value in ("", NEW):
             return None
         account = None
-        if value.isascii() and value.isdigit():
-            account = accounts_for_conversion(self.lead, self.user).filter(pk=int(value)).first()
+        if (pk := parse_id(value)) is not None:
+            account = accounts_for_conversion(self.lead, self.user).filter(pk=pk).first()
         if account is None:
             raise forms.ValidationError(_("Choose an account of your company."), code="foreign_account")
         return account
@@ -93,8 +94,8 @@ class LeadConvertForm(forms.Form):
         if value in ("", NEW):
             return None
         contact = None
-        if value.isascii() and value.isdigit():
-            contact = Contact.objects.filter(company_id=self.lead.company_id, pk=int(value)).first()
+        if (pk := parse_id(value)) is not None:
+            contact = Contact.objects.filter(company_id=self.lead.company_id, pk=pk).first()
         if contact is None:
             raise forms.ValidationError(_("Choose a contact of your company."), code="foreign_contact")
         return contact

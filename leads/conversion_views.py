@@ -16,6 +16,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 
+from crm.filters import MAX_TERM_LENGTH
+
 from .conversion import (
     Conversion,
     ConversionError,
@@ -32,6 +34,12 @@ from .conversion import (
 )
 from .conversion_forms import NEW, LeadConvertForm
 from .models import Lead, LeadStatus
+
+
+def _text_param(value) -> str:
+    """A search box's value as the plan uses it: no NUL characters (PostgreSQL refuses them; a multipart POST
+    reaches us unfiltered), trimmed and cut to 100 characters (a LIKE pattern SQLite can run)."""
+    return (value or "").replace("\x00", "").strip()[:MAX_TERM_LENGTH]
 
 
 class LeadConvertView(FormView):
@@ -72,8 +80,8 @@ class LeadConvertView(FormView):
         if hasattr(self, "_plan"):
             return self._plan
         lead, user = self.lead, self.request.user
-        gstin = (self.request.GET.get("gstin") or self.request.POST.get("gstin") or "").strip()
-        query = (self.request.GET.get("q") or "").strip()
+        gstin = _text_param(self.request.GET.get("gstin") or self.request.POST.get("gstin"))
+        query = _text_param(self.request.GET.get("q"))
         matches = propose_accounts(lead, user=user, gstin=gstin)
         found = search_accounts(lead, user=user, query=query, exclude=[p.account.pk for p in matches])
         proposals = matches + found

@@ -9,7 +9,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from crm.filters import SearchFilter, company_user_choices, search_terms
+from crm.filters import SearchFilter, TextFilter, company_user_choices, search_terms
 from crm.models import Source, company_of
 
 from .forms import UNASSIGNED_LABEL, user_label
@@ -113,9 +113,9 @@ class LeadFilterSet(django_filters.FilterSet):
         null_label=UNASSIGNED_LABEL,
         null_value=UNASSIGNED,
     )
-    campaign = django_filters.CharFilter(lookup_expr="icontains", label=_("Campaign"))
+    campaign = TextFilter(label=_("Campaign"))
     source = django_filters.ChoiceFilter(choices=Source.choices, empty_label=_("Any source"))
-    medium = django_filters.CharFilter(lookup_expr="icontains", label=_("Medium"))
+    medium = TextFilter(label=_("Medium"))
     country = django_filters.ChoiceFilter(choices=countries, empty_label=_("Any country"), widget=QuickSelect)
     authority_level = django_filters.ChoiceFilter(
         choices=AuthorityLevel.choices, label=_("Authority"), empty_label=_("Any authority")

@@ -2,6 +2,7 @@
 
 from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from crm.forms import TenantModelForm
@@ -138,10 +139,27 @@ class AssignForm(forms.Form):
         self.fields["lead_owner"].label_from_instance = user_label
 
 
+class LeadIdsField(forms.ModelMultipleChoiceField):
+    """Ticked lead ids; a value that is not a 64-bit id is refused like any other id that is not offered (SQLite
+    cannot even bind it in the `IN (...)` that checks the choices)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            try:
+                in_range = -(2**63) <= int(str(pk)) < 2**63
+            except (TypeError, ValueError):
+                continue  # the parent reports it as invalid_pk_value
+            if not in_range:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                )
+        return super()._check_values(value)
+
+
 class BulkAssignForm(forms.Form):
     """A manager gives the checked leads of the list to one owner. Only leads the user can see are accepted."""
 
-    leads = forms.ModelMultipleChoiceField(
+    leads = LeadIdsField(
         queryset=None,
         error_messages={
             "required": _("Tick at least one lead."),

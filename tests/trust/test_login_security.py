@@ -110,6 +110,15 @@ class TestLoginThrottling:
         assert response.status_code == 429
         assert client.get("/admin/").status_code == 302
 
+    @pytest.mark.parametrize("path", ["/login/", "/admin/login/"])
+    def test_a_username_longer_than_the_attempt_log_holds_is_logged_cut_and_still_throttled(self, client, path):
+        long_name = "x" * 300
+
+        statuses = fail(client, long_name, 5, path=path)
+
+        assert statuses == [200, 200, 200, 200, 429]
+        assert list(AccessAttempt.objects.values_list("username", flat=True)) == ["x" * 255]
+
     def test_failures_on_the_admin_login_and_the_login_page_add_up(self, client, admin_user):
         fail(client, "company-admin", 3)
         fail(client, "company-admin", 2, path="/admin/login/")
