@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from leads.import_models import ImportMode, ImportStatus, LeadImport, LeadImportError, LeadImportRow, RowAction
 from leads.models import Lead, LeadStatus
 
+from . import writer
 from .csvfile import CsvFileError, CsvSource
 from .mapping import check_mapping, guess_mapping, parse_overrides
 from .rows import ParsedRow, RowParser
@@ -334,7 +335,7 @@ class _Run:
                 batch.counts.flagged += 1
             else:
                 batch.counts.created += 1
-        LeadImportRow.objects.bulk_create(
+        writer.create_import_rows(
             [
                 LeadImportRow(
                     lead_import=self.lead_import,
@@ -344,8 +345,7 @@ class _Run:
                     lead_updated_at=lead.updated_at,
                 )
                 for row_number, lead, action in records
-            ],
-            batch_size=1000,
+            ]
         )
         if batch.errors:
             if self.dry_run:
@@ -557,17 +557,8 @@ def _exact_repeats(company_id: int, leads: list[Lead]) -> dict[int, Lead | int]:
 
 
 def _save_new_leads(leads: list[Lead]) -> None:
-    """bulk_create in rounds: a lead that duplicates an earlier lead of the batch needs that lead's pk first."""
-    pending = leads
-    while pending:
-        ready, waiting = [], []
-        for lead in pending:
-            original = _lead_original(lead)
-            (waiting if isinstance(original, Lead) and original.pk is None else ready).append(lead)
-        if not ready:
-            raise RuntimeError("Circular duplicates within a batch.")
-        Lead.objects.bulk_create(ready, batch_size=1000)
-        pending = waiting
+    """Insert the batch's new leads with their history rows (COPY on PostgreSQL, bulk_create elsewhere)."""
+    writer.create_leads(leads)
 
 
 # Undo.

@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from crm.history import acting_as
 from crm.models import Company, membership_of
 from leads.import_models import ImportMode, ImportStatus
 from leads.importing.csvfile import CsvFileError
@@ -66,7 +67,7 @@ class Command(BaseCommand):
 
         started = time.monotonic()
         try:
-            with open(options["file"], "rb") as fileobj:
+            with open(options["file"], "rb") as fileobj, acting_as(user):  # history rows say who imported
                 lead_import = import_file(
                     fileobj=fileobj,
                     file_name=options["file"].rsplit("/", 1)[-1],

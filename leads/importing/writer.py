@@ -1,0 +1,218 @@
+"""Writing an import batch's new leads, their "created" history rows and the import's row records, fast.
+
+On PostgreSQL the rows go in with `COPY ... FROM STDIN` (psycopg 3 `cursor.copy`): the batch's primary keys are
+taken from the table's sequence first (one query), so a lead that duplicates an earlier lead of the same batch
+points at it straight away and the history rows can be written next to the leads, without Django preparing
+fifty columns per row for an INSERT. Everything runs inside the caller's transaction, so a failed batch rolls
+back whole, as with `bulk_create`.
+
+Elsewhere (SQLite) the same happens through `Lead.objects.bulk_create` (which records the history rows itself),
+in rounds: a lead that duplicates an earlier lead of the batch needs that lead's primary key first.
+
+Both paths write the same rows: `tests/leads_import/test_writer.py` compares them column by column.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from operator import attrgetter
+
+from django.db import connection, models
+from django.utils import timezone
+from django_countries.fields import CountryField
+
+from crm.history import current_reason
+from leads.import_models import LeadImportRow
+from leads.models import Lead
+
+
+def uses_copy() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def create_leads(leads: Sequence[Lead], *, copy: bool | None = None) -> None:
+    """Insert `leads` (unsaved, in file order) and one "created" history row each; sets their primary keys."""
+    if not leads:
+        return
+    if copy if copy is not None else uses_copy():
+        _copy_leads(leads)
+    else:
+        _bulk_create_leads(leads)
+
+
+def create_import_rows(rows: Sequence[LeadImportRow], *, copy: bool | None = None) -> None:
+    """Insert the import's per-row records (no primary keys needed back)."""
+    if not rows:
+        return
+    if copy if copy is not None else uses_copy():
+        table = _Table.of(LeadImportRow, with_pk=False)
+        now = timezone.now()
+        with connection.cursor() as cursor:
+            table.copy(cursor, [table.row(obj, now) for obj in rows])
+    else:
+        LeadImportRow.objects.bulk_create(rows, batch_size=1000)
+
+
+def _bulk_create_leads(leads: Sequence[Lead]) -> None:
+    pending = list(leads)
+    while pending:
+        ready, waiting = [], []
+        for lead in pending:
+            original = _cached_original(lead)
+            (waiting if original is not None and original.pk is None else ready).append(lead)
+        if not ready:
+            raise RuntimeError("Circular duplicates within a batch.")
+        Lead.objects.bulk_create(ready, batch_size=1000)
+        pending = waiting
+
+
+def _cached_original(lead: Lead) -> Lead | None:
+    return Lead._meta.get_field("duplicate_of").get_cached_value(lead, default=None)
+
+
+def _copy_leads(leads: Sequence[Lead]) -> None:
+    table = _Table.of(Lead, with_pk=True)
+    history = _HistoryTable.of(Lead)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [connection.ops.quote_name(Lead._meta.db_table), Lead._meta.pk.column, len(leads)],
+        )
+        ids = sorted(row[0] for row in cursor.fetchall())
+        for lead, pk in zip(leads, ids, strict=True):
+            lead.pk = pk
+        _resolve_related(leads)
+        now = timezone.now()
+        rows = [table.row(lead, now) for lead in leads]
+        table.copy(cursor, rows)
+        history.copy(cursor, leads, now, update=False)
+    for lead in leads:
+        lead._state.adding = False
+        lead._state.db = connection.alias
+
+
+def _resolve_related(objs: Sequence[models.Model]) -> None:
+    """What `Model.save()` does for a related object assigned before it had a primary key."""
+    model = type(objs[0])
+    relations = [f for f in model._meta.concrete_fields if f.is_relation]
+    for obj in objs:
+        cache = obj._state.fields_cache
+        if not cache:
+            continue
+        for fld in relations:
+            related = cache.get(fld.name)
+            if related is None:
+                continue
+            if related.pk is None:
+                raise ValueError(f"save() prohibited to prevent data loss due to unsaved related object '{fld.name}'.")
+            if getattr(obj, fld.attname) in fld.empty_values:
+                setattr(obj, fld.attname, related.pk)
+
+
+def _converter(fld: models.Field) -> Callable[[object], object] | None:
+    """How a value of `fld` goes into a COPY row: None when the attribute's value goes as it is."""
+    if isinstance(fld, models.JSONField):
+        encoder = fld.encoder
+        return lambda value: None if value is None else json.dumps(value, cls=encoder)
+    if isinstance(fld, CountryField):
+        return lambda value: str(getattr(value, "code", value) or "")
+    if isinstance(fld, models.GenericIPAddressField):
+        return lambda value: fld.get_prep_value(value) or None
+    if isinstance(
+        fld,
+        models.CharField
+        | models.TextField
+        | models.IntegerField
+        | models.BooleanField
+        | models.DateField  # DateTimeField too
+        | models.FloatField
+        | models.DecimalField
+        | models.ForeignKey
+        | models.UUIDField,
+    ):
+        return None
+    return lambda value, fld=fld: fld.get_db_prep_save(value, connection)
+
+
+class _Table:
+    """A model's concrete columns, read from instances in one C call and fixed up where the type needs it."""
+
+    _cache: dict[tuple[type[models.Model], bool], _Table] = {}
+
+    def __init__(self, model: type[models.Model], *, with_pk: bool):
+        fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+        self.db_table = model._meta.db_table
+        self.columns = [f.column for f in fields]
+        self.get = attrgetter(*(f.attname for f in fields))
+        self.fixes = [(i, conv) for i, f in enumerate(fields) if (conv := _converter(f)) is not None]
+        self.auto_now = [
+            f.attname
+            for f in fields
+            if isinstance(f, models.DateField) and (getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))
+        ]
+
+    @classmethod
+    def of(cls, model, *, with_pk: bool) -> _Table:
+        key = (model, with_pk)
+        if key not in cls._cache:
+            cls._cache[key] = cls(model, with_pk=with_pk)
+        return cls._cache[key]
+
+    def row(self, obj, now) -> list:
+        for attname in self.auto_now:
+            setattr(obj, attname, now)
+        values = list(self.get(obj))
+        for index, convert in self.fixes:
+            values[index] = convert(values[index])
+        return values
+
+    def copy(self, cursor, rows: list[list]) -> None:
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(column) for column in self.columns)
+        with cursor.copy(f"COPY {quote(self.db_table)} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+class _HistoryTable(_Table):
+    """The historical table of a tracked model: its tracked columns plus who, when, why and what kind."""
+
+    def __init__(self, model: type[models.Model], *, with_pk: bool = False):
+        self.history_model = model.history.model
+        by_attname = {f.attname: f for f in model._meta.concrete_fields}
+        tracked = [by_attname[f.attname] for f in self.history_model.tracked_fields]
+        self.db_table = self.history_model._meta.db_table
+        extra = ["history_date", "history_user_id", "history_change_reason", "history_type"]
+        opts = self.history_model._meta
+        self.columns = [opts.get_field(f.name).column for f in tracked] + [
+            opts.get_field(name.removesuffix("_id")).column for name in extra
+        ]
+        self.get = attrgetter(*(f.attname for f in tracked))
+        self.fixes = [(i, conv) for i, f in enumerate(tracked) if (conv := _converter(f)) is not None]
+        self.auto_now = []
+
+    @classmethod
+    def of(cls, model, *, with_pk: bool = False) -> _HistoryTable:
+        key = (model, "history")
+        if key not in cls._cache:
+            cls._cache[key] = cls(model)
+        return cls._cache[key]
+
+    def copy(self, cursor, objs, now, *, update: bool) -> None:  # type: ignore[override]
+        """One history row per object, attributed as `crm.history.record_bulk_history` attributes them."""
+        history_type = "~" if update else "+"
+        default_reason = current_reason()
+        default_user = None
+        rows = []
+        for obj in objs:
+            values = self.row(obj, now)
+            user = obj.__dict__.get("_history_user")
+            if user is None:
+                if default_user is None:
+                    default_user = (self.history_model.get_default_history_user(obj),)
+                user = default_user[0]
+            reason = obj.__dict__.get("_change_reason") or default_reason
+            values += [obj.__dict__.get("_history_date", now), getattr(user, "pk", None), reason, history_type]
+            rows.append(values)
+        super().copy(cursor, rows)
