@@ -6,14 +6,18 @@ call into `leads.services`; a refused action is a 403 (PermissionDenied) or a me
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from crm.models import company_of, is_manager
+from crm.templatetags.crm_tags import badge, score_badge
 from crm.views_base import TenantCreateView, TenantDetailView, TenantListView, TenantUpdateView
 
 from . import services
@@ -33,6 +37,76 @@ def add_errors(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
+# The lead table's columns: (sort field or None, label, the <th>'s classes).
+LIST_COLUMNS = (
+    ("lead_name", "Name", ""),
+    ("company_name", "Company", "d-none d-md-table-cell"),
+    ("campaign", "Campaign", "d-none d-lg-table-cell"),
+    ("status", "Status", "d-none d-sm-table-cell"),
+    (None, "Stage", "d-none d-lg-table-cell"),
+    ("lead_score", "Score", "d-none d-sm-table-cell"),
+    (None, "Owner", "d-none d-sm-table-cell"),
+    ("created_at", "Created", "d-none d-md-table-cell text-nowrap"),
+)
+
+
+def sort_columns(query: QueryDict) -> list[dict]:
+    """The table's header cells; a sortable one links to its sort (ascending, or descending when it is sorted
+    ascending already), on the first page, with every other parameter kept (as `{% querystring %}` does)."""
+    current = query.get("o")
+    columns = []
+    for field, label, css in LIST_COLUMNS:
+        column = {"label": label, "css": css, "field": field}
+        if field:
+            params = query.copy()
+            params["o"] = f"-{field}" if current == field else field
+            params.pop("page", None)
+            column["href"] = f"?{params.urlencode()}"
+            column["sorted"] = {field: "asc", f"-{field}": "desc"}.get(current, "")
+        columns.append(column)
+    return columns
+
+
+def labels_of(field_name: str) -> dict:
+    """{stored value: label} of a Lead field's choices, in the active language."""
+    return {value: str(label) for value, label in Lead._meta.get_field(field_name).flatchoices}
+
+
+def url_for_each(name: str):
+    """`pk -> reverse(name, pk)`, reversing once: the URL of a sentinel pk, with the pk put in its place."""
+    sentinel = "9081726354"
+    template = reverse(name, kwargs={"pk": int(sentinel)})
+    return lambda pk: template.replace(sentinel, str(pk))
+
+
+def list_rows(leads, *, spam_threshold) -> list[dict]:
+    """What each row of the lead table shows, worked out here rather than by template tags per row: the badges
+    (the `{% badge %}` and `{% score_badge %}` markup), labels from dicts built once per page (the model's
+    `get_FOO_display()` rebuilds its dict on every call), URLs reversed once."""
+    labels = {name: labels_of(name) for name in ("status", "stage", "source")}
+    detail_url, take_url = url_for_each("leads:detail"), url_for_each("leads:take")
+    rows = []
+    for lead in leads:
+        owner = lead.lead_owner
+        rows.append(
+            {
+                "lead": lead,
+                "pk": str(lead.pk),
+                "name": str(lead),
+                "url": detail_url(lead.pk),
+                "is_spam": spam_threshold is not None and lead.spam_score >= spam_threshold,
+                "status": badge(lead.status, labels["status"].get(lead.status, lead.status)),
+                "stage": badge(lead.stage, labels["stage"].get(lead.stage, lead.stage)),
+                "source": labels["source"].get(lead.source, lead.source),
+                "score": score_badge(lead.lead_score),
+                "owner": (owner.get_full_name() or owner.get_username()) if owner else "",
+                "take_url": take_url(lead.pk) if owner is None and not lead.is_read_only else "",
+                "created": date_format(template_localtime(lead.created_at), "SHORT_DATE_FORMAT"),
+            }
+        )
+    return rows
+
+
 class LeadListView(TenantListView):
     model = Lead
     filterset_class = LeadFilterSet
@@ -47,6 +121,12 @@ class LeadListView(TenantListView):
         owner = self.request.GET.get("lead_owner", "")
         context["view_tab"] = {"": "all", UNASSIGNED: "queue", str(user.pk): "mine"}.get(owner, "")
         context["unassigned"] = UNASSIGNED
+        company = company_of(user)
+        context["rows"] = list_rows(
+            context["object_list"], spam_threshold=company.spam_threshold if company is not None else None
+        )
+        context["columns"] = sort_columns(self.request.GET)
+        context["next_url"] = self.request.get_full_path()
         return context
 
 
