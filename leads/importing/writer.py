@@ -144,13 +144,19 @@ class _Table:
         fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
         self.db_table = model._meta.db_table
         self.columns = [f.column for f in fields]
-        self.get = attrgetter(*(f.attname for f in fields))
-        self.fixes = [(i, conv) for i, f in enumerate(fields) if (conv := _converter(f)) is not None]
+        self._read(fields)
         self.auto_now = [
             f.attname
             for f in fields
             if isinstance(f, models.DateField) and (getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))
         ]
+
+    def _read(self, fields) -> None:
+        # A field whose descriptor builds an object on every read (django-countries' Country) is read raw.
+        raw = {f.attname for f in fields if isinstance(f, CountryField)}
+        self.get = attrgetter(*("_state" if f.attname in raw else f.attname for f in fields))
+        self.raw = [(i, f.attname) for i, f in enumerate(fields) if f.attname in raw]
+        self.fixes = [(i, conv) for i, f in enumerate(fields) if (conv := _converter(f)) is not None]
 
     @classmethod
     def of(cls, model, *, with_pk: bool) -> _Table:
@@ -163,6 +169,9 @@ class _Table:
         for attname in self.auto_now:
             setattr(obj, attname, now)
         values = list(self.get(obj))
+        attributes = obj.__dict__
+        for index, attname in self.raw:
+            values[index] = attributes.get(attname) if attname in attributes else getattr(obj, attname)
         for index, convert in self.fixes:
             values[index] = convert(values[index])
         return values
@@ -188,8 +197,7 @@ class _HistoryTable(_Table):
         self.columns = [opts.get_field(f.name).column for f in tracked] + [
             opts.get_field(name.removesuffix("_id")).column for name in extra
         ]
-        self.get = attrgetter(*(f.attname for f in tracked))
-        self.fixes = [(i, conv) for i, f in enumerate(tracked) if (conv := _converter(f)) is not None]
+        self._read(tracked)
         self.auto_now = []
 
     @classmethod

@@ -12,6 +12,7 @@ Each problem is `{"field": ..., "message": ...}` in `lead.validation_errors`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -62,7 +63,12 @@ def raw_country(lead) -> str:
 def country_code(value) -> str:
     """The ISO 3166 alpha-2 code for `value` ('us', 'USA', '840' -> 'US'), or '' when it is not a country."""
     raw = str(getattr(value, "code", value) or "").strip()
-    return countries.alpha2(raw) if raw else ""
+    return _alpha2(raw) if raw else ""
+
+
+@lru_cache(maxsize=1024)
+def _alpha2(raw: str) -> str:
+    return countries.alpha2(raw)
 
 
 def parse_phone(value: str, region: str = "") -> PhoneResult:
