@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.timezone import template_localtime
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
+from django_countries import countries
 
 from crm.models import company_of, is_manager
 from crm.templatetags.crm_tags import badge, score_badge
@@ -107,10 +108,29 @@ def list_rows(leads, *, spam_threshold) -> list[dict]:
     return rows
 
 
+_COUNTRY_CHOICES: dict[str, list[tuple[str, str]]] = {}
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """django-countries' (code, name) pairs in the active language, sorted by name; worked out once per language
+    (iterating `countries` translates and sorts the 250 names again every time)."""
+    language = get_language()
+    if language not in _COUNTRY_CHOICES:
+        _COUNTRY_CHOICES[language] = [(code, str(name)) for code, name in countries]
+    return _COUNTRY_CHOICES[language]
+
+
 class LeadListView(TenantListView):
     model = Lead
     filterset_class = LeadFilterSet
     list_select_related = ("lead_owner",)
+
+    def get_filterset(self, filterset_class):
+        filterset = super().get_filterset(filterset_class)
+        country = filterset.form.fields.get("country")
+        if country is not None:
+            country.choices = country_choices()  # the same choices, not translated and sorted again
+        return filterset
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

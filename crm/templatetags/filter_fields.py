@@ -95,10 +95,13 @@ def _input(widget, name: str, value, attrs: dict):
     return format_html('<input type="{}" name="{}"{}{}>', context["type"], name, shown, _attrs(context["attrs"]))
 
 
-def _widget(field, extra_class: str) -> str | None:
+def _widget(field, extra_class: str | None):
+    """The field's widget as BoundField.as_widget() renders it, with crispy's classes when `extra_class` is given;
+    None when it is a grouped <select>."""
     widget = field.field.widget
     attrs = field.build_widget_attrs({}, widget)
-    attrs = {"class": _css_class(widget, extra_class), **attrs}
+    if extra_class is not None:
+        attrs = {"class": _css_class(widget, extra_class), **attrs}
     if "id" not in widget.attrs:
         attrs.setdefault("id", field.auto_id)
     value = field.value()
@@ -107,6 +110,19 @@ def _widget(field, extra_class: str) -> str | None:
     if isinstance(widget, forms.Select):
         return _select(widget, field.html_name, value, widget.build_attrs(widget.attrs, attrs))
     return _input(widget, field.html_name, value, attrs)
+
+
+@register.filter
+def quick_widget(field):
+    """`{{ field|quick_widget }}`: what `{{ field }}` renders (the widget alone), a text-like <input> or a single
+    <select> written in Python; any other widget through its template."""
+    widget = field.field.widget
+    if isinstance(widget, _NOT_WRITTEN) or not isinstance(widget, Input | forms.Select) or not field.auto_id:
+        return str(field)
+    if field.field.localize or field.field.disabled:
+        return str(field)
+    html = _widget(field, None)
+    return str(field) if html is None else html
 
 
 @register.filter

@@ -8,9 +8,10 @@ from django.test.html import parse_html
 
 from accounts.filters import AccountFilter
 from contacts.filters import ContactFilter
-from crm.templatetags.filter_fields import as_filter_field
+from crm.templatetags.filter_fields import as_filter_field, quick_widget
 from deals.filters import DealFilterSet
 from leads.filters import LeadFilterSet
+from leads.forms import BulkAssignForm
 
 NASTY = '<b>"x" & y</b>'
 DATA = [
@@ -71,3 +72,21 @@ def test_the_lead_filters_are_all_written_without_a_template(manager, monkeypatc
     html = "".join(str(as_filter_field(field)) for field in fields(LeadFilterSet, manager, DATA[2]))
 
     assert html.count('class="mb-3"') == len(LeadFilterSet.base_filters)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("data", [{}, {"lead_owner": "<b>"}], ids=["empty", "invalid"])
+def test_quick_widget_renders_what_the_bound_field_renders(manager, data):
+    form = BulkAssignForm(data=data or None, user=manager, auto_id="id_bulk_%s")
+
+    assert parse_html(str(quick_widget(form["lead_owner"]))) == parse_html(str(form["lead_owner"]))
+
+
+def test_quick_widget_leaves_other_widgets_to_their_templates():
+    class Form(forms.Form):
+        flag = forms.BooleanField(required=False)
+        grouped = forms.ChoiceField(choices=[("Group", [("a", "A")])], required=False)
+        text = forms.CharField(max_length=5, widget=forms.TextInput(attrs={"placeholder": '"quoted"'}))
+
+    for field in Form(data={"text": "<x>"}):
+        assert parse_html(str(quick_widget(field))) == parse_html(str(field))
