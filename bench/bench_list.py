@@ -14,7 +14,8 @@ timed ones. The pages: the first page, a filtered page (?status=qualified&campai
 common surname, a search for the email address of one lead, and page 2,000 (25 rows a page). The table gives,
 at N leads and at 1,000, the p50 (and p95 at N) of the whole request, the p50 of the time spent in SQL (the
 rest is Python: view, forms, template) and the queries of one request; then what the page shows at N (an
-estimated count, or the real last page when page 2,000 is past the end of the list).
+estimated count, or the real last page when page 2,000 is past the end of the list). The load average before
+and after is printed too: on a shared 2-core machine the timings follow it.
 """
 
 from __future__ import annotations
@@ -229,21 +230,37 @@ def email_in_the_middle(user) -> str:
 RESULT_COUNT = re.compile(r'data-testid="result-count">\s*(.*?)\s*</div>', re.S)
 
 
+class SqlTimer:
+    """A connection execute wrapper: counts the statements and adds up the time spent in them (to the
+    microsecond; Django's captured queries round to the millisecond and switch on the debug cursor)."""
+
+    def __init__(self):
+        self.queries, self.seconds = 0, 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - start
+            self.queries += 1
+
+
 def time_page(client, url: str, requests: int):
     """p50 and p95 of the whole request, p50 of its SQL time, the queries of one request, and the count shown."""
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     for _ in range(2):
         client.get(url)
     timings, sql_timings = [], []
     for _ in range(requests):
-        with CaptureQueriesContext(connection) as captured:
+        timer = SqlTimer()
+        with connection.execute_wrapper(timer):
             start = time.perf_counter()
             response = client.get(url)
             timings.append((time.perf_counter() - start) * 1000)
-        sql_timings.append(sum(float(query["time"]) for query in captured.captured_queries) * 1000)
-    queries = len(captured)
+        sql_timings.append(timer.seconds * 1000)
+    queries = timer.queries
     timings.sort()
     p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
     if response.status_code == 200:
@@ -274,6 +291,7 @@ def main() -> None:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     call_command("migrate", verbosity=0, interactive=False)
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}; lead list bench at {args.n:,} leads")
+    print(f"load average before: {load_average()}")
 
     started = time.perf_counter()
     reference = build_company(REFERENCE_N, rng_seed=1)
@@ -301,6 +319,15 @@ def main() -> None:
                 f"{small[0]:7.1f} {small[2]:7.1f} {small[3]:7d} |  {shown}",
                 flush=True,
             )
+    print(f"load average after: {load_average()}")
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages (as `uptime` shows them): timings on a busy machine are slower."""
+    try:
+        return " ".join(f"{load:.2f}" for load in os.getloadavg())
+    except OSError:
+        return "unknown"
 
 
 def query_string(params: dict) -> str:
