@@ -86,10 +86,7 @@ AXES_USERNAME_LENGTH = 255  # django-axes' username columns are varchar(255); Po
 def client_username(request, credentials=None) -> str | None:
     """django-axes' AXES_USERNAME_CALLABLE: the username tried (from the credentials, else the form), cut to the
     length axes can store. Real usernames are at most 150 characters, so the cut never joins two accounts."""
-    if credentials:
-        username = credentials.get("username")
-    else:
-        username = getattr(request, "POST", {}).get("username")
+    username = credentials.get("username") if credentials else getattr(request, "POST", {}).get("username")
     return username[:AXES_USERNAME_LENGTH] if isinstance(username, str) else username
 
 
