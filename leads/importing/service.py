@@ -290,6 +290,7 @@ class _Run:
         self.rows_processed = 0
         self.current: _Batch | None = None
         self.error_buffer = tempfile.TemporaryFile() if dry_run else None  # noqa: SIM115 - closed in save_buffered_errors
+        self.analyzer = writer.Analyzer()
 
     def all(self, batches: Iterator[_Batch]) -> None:
         for batch in batches:
@@ -299,6 +300,7 @@ class _Run:
             self.totals.add(batch.counts)
             self.rows_processed = batch.last_row
             self.current = None
+            self.analyzer.after_batch(self.totals.created + self.totals.flagged)
             if self.progress:
                 self.progress(len(batch.rows))
 

@@ -26,6 +26,36 @@ from crm.history import current_reason
 from leads.import_models import LeadImportRow
 from leads.models import Lead
 
+# Refresh the planner's statistics of the lead table when an import has added this many leads, then 4x as many...
+ANALYZE_FIRST = 2000
+ANALYZE_GROWTH = 4
+# ...for the columns the pipeline's queries filter on (a full ANALYZE also samples the search index's expression,
+# ten times slower).
+ANALYZE_COLUMNS = ("company_id", "email", "phone", "name_key", "created_at", "status")
+
+
+class Analyzer:
+    """Keeps PostgreSQL's statistics of the lead table fresh while an import grows a Company from few leads to many.
+
+    Without it the planner still believes the Company has the handful of leads it had before the import, and
+    answers each batch's duplicate and velocity queries by reading every lead of the Company: each batch gets
+    slower than the one before. ANALYZE of a few columns takes a fraction of a second and runs after 2,000,
+    8,000, 32,000, ... new leads (so about log4(rows) times). It takes no lock that blocks reads or writes.
+    """
+
+    def __init__(self):
+        self.next_at = ANALYZE_FIRST
+
+    def after_batch(self, created: int) -> None:
+        if created < self.next_at or not uses_copy():
+            return
+        while self.next_at <= created:
+            self.next_at *= ANALYZE_GROWTH
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(Lead._meta.get_field(name).column) for name in ANALYZE_COLUMNS)
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {quote(Lead._meta.db_table)} ({columns})")
+
 
 def uses_copy() -> bool:
     return connection.vendor == "postgresql"

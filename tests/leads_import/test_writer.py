@@ -135,3 +135,21 @@ class TestAFailureAfterTheLeadsAreWritten:
         assert Lead.objects.count() == 2
         assert Lead.history.count() == 2
         assert LeadImportRow.objects.count() == 2
+
+
+@postgres_only
+@pytest.mark.django_db
+class TestThePlannerStatistics:
+    def test_are_refreshed_as_the_import_grows_the_company(self, company, manager, monkeypatch):
+        from django.test.utils import CaptureQueriesContext
+
+        monkeypatch.setattr(writer, "ANALYZE_FIRST", 2)
+
+        with CaptureQueriesContext(connection) as queries:
+            lead_import = import_file(
+                fileobj=io.BytesIO(csv_bytes(people(9))), file_name="leads.csv", company=company, batch_size=2
+            )
+
+        analyzed = [query["sql"] for query in queries.captured_queries if query["sql"].startswith("ANALYZE")]
+        assert lead_import.created_count == 9
+        assert len(analyzed) == 2  # after 2 and 8 new leads
