@@ -26,9 +26,9 @@ from crm.history import current_reason
 from leads.import_models import LeadImportRow
 from leads.models import Lead
 
-# Refresh the planner's statistics of the lead table when an import has added this many leads, then 4x as many...
+# Refresh the planner's statistics of the lead table when an import has added this many leads, then twice as many...
 ANALYZE_FIRST = 2000
-ANALYZE_GROWTH = 4
+ANALYZE_GROWTH = 2
 # ...for the columns the pipeline's queries filter on (a full ANALYZE also samples the search index's expression,
 # ten times slower).
 ANALYZE_COLUMNS = ("company_id", "email", "phone", "name_key", "created_at", "status")
@@ -40,7 +40,7 @@ class Analyzer:
     Without it the planner still believes the Company has the handful of leads it had before the import, and
     answers each batch's duplicate and velocity queries by reading every lead of the Company: each batch gets
     slower than the one before. ANALYZE of a few columns takes a fraction of a second and runs after 2,000,
-    8,000, 32,000, ... new leads (so about log4(rows) times). It takes no lock that blocks reads or writes.
+    4,000, 8,000, ... new leads (so about log2(rows) times). It takes no lock that blocks reads or writes.
     """
 
     def __init__(self):

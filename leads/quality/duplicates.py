@@ -28,6 +28,7 @@ from accounts.models import normalise_company_name
 from contacts.models import Contact
 from leads.models import Lead, LeadStatus
 
+from .lookups import in_values
 from .text import fold
 
 _E164 = re.compile(r"\+[1-9]\d{6,14}")
@@ -110,7 +111,7 @@ def _lead_rows(company_id: int, keys: Sequence[Keys], exclude_pks=()) -> list[tu
         base = base.exclude(pk__in=exclude_pks)
     fields = ("pk", "email", "phone", "name_key", "created_at")
     parts = [
-        base.filter(**{f"{name}__in": values}).order_by().values_list(*fields)
+        base.filter(in_values(name, values)).order_by().values_list(*fields)
         for name, values in (("email", emails), ("phone", phones), ("name_key", names))
         if values
     ]
@@ -130,9 +131,9 @@ def _contact_rows(company_id: int, keys: Sequence[Keys], last_names: set[str]) -
         return []
     matches = Q()
     if emails:
-        matches |= Q(email__in=emails)
+        matches |= in_values("email", emails)
     if phones:
-        matches |= Q(phone__in=phones)
+        matches |= in_values("phone", phones)
     if last_names:
         matches |= Q(last_name_lower__in=last_names)
     rows = (

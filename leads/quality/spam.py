@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from leads.models import Lead
 
+from .lookups import in_values
 from .text import fold
 from .validation import PhoneResult, parse_phone, raw_country
 
@@ -200,7 +201,7 @@ def velocity_counts_batch(leads: list) -> list[tuple[int, int]]:
         if ips:
             matches |= Q(submitted_ip__in=ips)
         if emails:
-            matches |= Q(email__in=emails)
+            matches |= in_values("email", emails)
         rows = list(
             Lead.objects.filter(
                 company_id=leads[0].company_id, created_at__gte=min(ends) - VELOCITY_WINDOW, created_at__lte=max(ends)

@@ -152,4 +152,4 @@ class TestThePlannerStatistics:
 
         analyzed = [query["sql"] for query in queries.captured_queries if query["sql"].startswith("ANALYZE")]
         assert lead_import.created_count == 9
-        assert len(analyzed) == 2  # after 2 and 8 new leads
+        assert len(analyzed) == 3  # after 2, 4 and 8 new leads
