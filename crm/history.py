@@ -93,6 +93,16 @@ class TrackedHistory(HistoricalRecords):
         kwargs.setdefault("get_user", history_user)
         super().__init__(excluded_fields=["updated_at", *excluded_fields], **kwargs)
 
+    def copy_fields(self, model):
+        """The record's fields on the historical model, indexed only by `id`: history is read one record at a time
+        (the timeline, the conflict check, the GDPR purge). The foreign keys and unique fields a record copies
+        would each get an index that nothing reads and every bulk import has to maintain."""
+        fields = super().copy_fields(model)
+        for name, copied in fields.items():
+            if name != "id":
+                copied.db_index = False
+        return fields
+
     def get_change_reason_for_object(self, instance, history_type, using):
         return super().get_change_reason_for_object(instance, history_type, using) or current_reason()
 

@@ -14,7 +14,15 @@ from django_countries.fields import CountryField
 from accounts.models import Account, CompanySize
 from contacts.models import Contact
 from crm.history import TrackedHistory
-from crm.models import AccessPolicy, Source, TrackedModel, TrackedQuerySet, choice_constraint, percent_constraint
+from crm.models import (
+    AccessPolicy,
+    Company,
+    Source,
+    TrackedModel,
+    TrackedQuerySet,
+    choice_constraint,
+    percent_constraint,
+)
 from deals.models import Deal
 
 
@@ -93,6 +101,13 @@ def split_full_name(full_name: str) -> tuple[str, str]:
 
 
 class Lead(TrackedModel):
+    # No single-column indexes on company and created_at: every lead query is scoped to a Company, and the
+    # (company, ...) indexes of Meta serve both. An import maintains each index on every row it writes.
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="+", verbose_name=_("company"), editable=False, db_index=False
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
     # Contact details
     first_name = models.CharField(_("first name"), max_length=100, blank=True)
     last_name = models.CharField(_("last name"), max_length=100, blank=True)
