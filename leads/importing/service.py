@@ -54,10 +54,10 @@ def max_upload_bytes() -> int:
     return getattr(settings, "LEAD_IMPORT_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES)
 
 
-def _process_leads(leads: list[Lead], *, within_batch: bool) -> None:
+def _process_leads(leads: list[Lead], *, within_batch: bool, scorer=None) -> None:
     from leads.quality import process_leads
 
-    process_leads(leads, context=None, within_batch=within_batch)
+    process_leads(leads, context=None, within_batch=within_batch, scorer=scorer)
 
 
 # Upload and preview.
@@ -291,6 +291,7 @@ class _Run:
         self.current: _Batch | None = None
         self.error_buffer = tempfile.TemporaryFile() if dry_run else None  # noqa: SIM115 - closed in save_buffered_errors
         self.analyzer = writer.Analyzer()
+        self._scorer = None
 
     def all(self, batches: Iterator[_Batch]) -> None:
         for batch in batches:
@@ -305,6 +306,15 @@ class _Run:
                 self.progress(len(batch.rows))
 
     @property
+    def scorer(self):
+        """One scorer for the whole run: the Company's model as the import starts, remembering the rows it scored."""
+        if self._scorer is None:
+            from leads.quality.scoring import scorer_for
+
+            self._scorer = scorer_for(self.lead_import.company_id)
+        return self._scorer
+
+    @property
     def parser(self) -> RowParser:
         if self._parser is None:
             self._parser = _parser(self.lead_import)
@@ -316,7 +326,7 @@ class _Run:
         for row in parsed:
             if row.problems:
                 self._error(batch, row)
-        _process_leads([row.lead for row in good], within_batch=True)
+        _process_leads([row.lead for row in good], within_batch=True, scorer=self.scorer)
         originals = self._originals([row.lead for row in good])
         if self.mode == ImportMode.UPDATE:
             creates, updates, records = self._sort_update(batch, good, originals)
@@ -338,16 +348,7 @@ class _Run:
             else:
                 batch.counts.created += 1
         writer.create_import_rows(
-            [
-                LeadImportRow(
-                    lead_import=self.lead_import,
-                    lead_id=lead.pk,
-                    row_number=row_number,
-                    action=action,
-                    lead_updated_at=lead.updated_at,
-                )
-                for row_number, lead, action in records
-            ]
+            self.lead_import, [(lead.pk, row_number, action, lead.updated_at) for row_number, lead, action in records]
         )
         if batch.errors:
             if self.dry_run:
@@ -451,9 +452,9 @@ class _Run:
                 merged_new[id(target)] = target
             records.append((row.row_number, target, RowAction.UPDATED))
         if updated:
-            _process_leads(list(updated.values()), within_batch=False)
+            _process_leads(list(updated.values()), within_batch=False, scorer=self.scorer)
         if merged_new:
-            _process_leads(list(merged_new.values()), within_batch=False)
+            _process_leads(list(merged_new.values()), within_batch=False, scorer=self.scorer)
         return creates, list(updated.values()), records
 
     def failed(self, error: Exception) -> LeadImport:

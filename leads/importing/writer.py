@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 
 from django.db import connection, models
 from django.utils import timezone
@@ -71,17 +71,37 @@ def create_leads(leads: Sequence[Lead], *, copy: bool | None = None) -> None:
         _bulk_create_leads(leads)
 
 
-def create_import_rows(rows: Sequence[LeadImportRow], *, copy: bool | None = None) -> None:
-    """Insert the import's per-row records (no primary keys needed back)."""
-    if not rows:
+def create_import_rows(lead_import, records: Sequence[tuple], *, copy: bool | None = None) -> None:
+    """Insert the import's per-row records, given as (lead_id, row_number, action, lead_updated_at) tuples."""
+    if not records:
         return
     if copy if copy is not None else uses_copy():
+        # The columns in the order `_Table` lists them (the model's, without the primary key).
+        by_attname = {
+            "lead_import_id": lambda record: lead_import.pk,
+            "lead_id": itemgetter(0),
+            "row_number": itemgetter(1),
+            "action": itemgetter(2),
+            "lead_updated_at": itemgetter(3),
+        }
         table = _Table.of(LeadImportRow, with_pk=False)
-        now = timezone.now()
+        getters = [by_attname[attname] for attname in table.attnames]
         with connection.cursor() as cursor:
-            table.copy(cursor, [table.row(obj, now) for obj in rows])
+            table.copy(cursor, [[get(record) for get in getters] for record in records])
     else:
-        LeadImportRow.objects.bulk_create(rows, batch_size=1000)
+        LeadImportRow.objects.bulk_create(
+            [
+                LeadImportRow(
+                    lead_import=lead_import,
+                    lead_id=lead_id,
+                    row_number=row_number,
+                    action=action,
+                    lead_updated_at=updated_at,
+                )
+                for lead_id, row_number, action, updated_at in records
+            ],
+            batch_size=1000,
+        )
 
 
 def _bulk_create_leads(leads: Sequence[Lead]) -> None:
@@ -116,7 +136,7 @@ def _copy_leads(leads: Sequence[Lead]) -> None:
         now = timezone.now()
         rows = [table.row(lead, now) for lead in leads]
         table.copy(cursor, rows)
-        history.copy(cursor, leads, now, update=False)
+        history.copy(cursor, leads, now, update=False, rows=rows, table=table)
     for lead in leads:
         lead._state.adding = False
         lead._state.db = connection.alias
@@ -143,8 +163,14 @@ def _resolve_related(objs: Sequence[models.Model]) -> None:
 def _converter(fld: models.Field) -> Callable[[object], object] | None:
     """How a value of `fld` goes into a COPY row: None when the attribute's value goes as it is."""
     if isinstance(fld, models.JSONField):
-        encoder = fld.encoder
-        return lambda value: None if value is None else json.dumps(value, cls=encoder)
+        encode = (fld.encoder or json.JSONEncoder)().encode  # what json.dumps(value, cls=encoder) does, built once
+
+        def to_json(value):
+            if value is None:
+                return None
+            return "[]" if value == [] else encode(value)
+
+        return to_json
     if isinstance(fld, CountryField):
         return lambda value: str(getattr(value, "code", value) or "")
     if isinstance(fld, models.GenericIPAddressField):
@@ -174,6 +200,7 @@ class _Table:
         fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
         self.db_table = model._meta.db_table
         self.columns = [f.column for f in fields]
+        self.attnames = [f.attname for f in fields]
         self._read(fields)
         self.auto_now = [
             f.attname
@@ -227,8 +254,10 @@ class _HistoryTable(_Table):
         self.columns = [opts.get_field(f.name).column for f in tracked] + [
             opts.get_field(name.removesuffix("_id")).column for name in extra
         ]
+        self.attnames = [f.attname for f in tracked]
         self._read(tracked)
         self.auto_now = []
+        self._pickers: dict[int, Callable[[list], tuple]] = {}
 
     @classmethod
     def of(cls, model, *, with_pk: bool = False) -> _HistoryTable:
@@ -237,14 +266,19 @@ class _HistoryTable(_Table):
             cls._cache[key] = cls(model)
         return cls._cache[key]
 
-    def copy(self, cursor, objs, now, *, update: bool) -> None:  # type: ignore[override]
-        """One history row per object, attributed as `crm.history.record_bulk_history` attributes them."""
+    def copy(self, cursor, objs, now, *, update: bool, rows=None, table: _Table | None = None) -> None:  # type: ignore[override]
+        """One history row per object, attributed as `crm.history.record_bulk_history` attributes them.
+
+        `rows` (with the `table` that read them) are the objects' own COPY rows, just written: the tracked columns
+        are taken from them instead of being read and converted a second time.
+        """
         history_type = "~" if update else "+"
         default_reason = current_reason()
         default_user = None
-        rows = []
-        for obj in objs:
-            values = self.row(obj, now)
+        pick = self._picker(table) if rows is not None else None
+        history_rows = []
+        for position, obj in enumerate(objs):
+            values = list(pick(rows[position])) if pick is not None else self.row(obj, now)
             user = obj.__dict__.get("_history_user")
             if user is None:
                 if default_user is None:
@@ -252,5 +286,12 @@ class _HistoryTable(_Table):
                 user = default_user[0]
             reason = obj.__dict__.get("_change_reason") or default_reason
             values += [obj.__dict__.get("_history_date", now), getattr(user, "pk", None), reason, history_type]
-            rows.append(values)
-        super().copy(cursor, rows)
+            history_rows.append(values)
+        super().copy(cursor, history_rows)
+
+    def _picker(self, table: _Table) -> Callable[[list], tuple]:
+        if id(table) not in self._pickers:
+            positions = {attname: index for index, attname in enumerate(table.attnames)}
+            indexes = [positions[attname] for attname in self.attnames]
+            self._pickers[id(table)] = itemgetter(*indexes) if len(indexes) > 1 else lambda row: (row[indexes[0]],)
+        return self._pickers[id(table)]

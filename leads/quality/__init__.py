@@ -32,20 +32,28 @@ def process_lead(lead, *, context: dict | None = None) -> None:
     scoring.score(lead)
 
 
-def process_leads(leads: Iterable, *, context: dict | None = None, within_batch: bool = True) -> None:
+def process_leads(
+    leads: Iterable,
+    *,
+    context: dict | None = None,
+    within_batch: bool = True,
+    scorer: scoring.LinearScorer | None = None,
+) -> None:
     """Run the pipeline on many leads, batched per Company and `BATCH_SIZE`.
 
     The same results as `process_lead` on each lead in turn, saving each before the next: an unsaved lead that
     matches an earlier one of the list becomes its duplicate (`within_batch`), so save them in list order.
+    `scorer` scores instead of the Company's latest model (one query saved, and its memory of rows already
+    scored kept): an import passes the same one for all its batches. Only for leads of one Company.
     """
     by_company: dict[int, list] = {}
     for lead in leads:
         if not lead.is_read_only:
             by_company.setdefault(lead.company_id, []).append(lead)
     for company_leads in by_company.values():
-        scorer = scoring.scorer_for(company_leads[0].company_id)
+        company_scorer = scorer or scoring.scorer_for(company_leads[0].company_id)
         for start in range(0, len(company_leads), BATCH_SIZE):
-            _process_batch(company_leads[start : start + BATCH_SIZE], context, scorer, within_batch)
+            _process_batch(company_leads[start : start + BATCH_SIZE], context, company_scorer, within_batch)
 
 
 def _process_batch(batch: list, context: dict | None, scorer, within_batch: bool) -> None:

@@ -59,6 +59,7 @@ MIN_PER_CLASS = 5
 HOLDOUT_SHARE = 0.25
 MIN_CATEGORY_COUNT = 3  # rarer values of a field share one "(other)" feature
 TOP_FACTORS = 5
+MEMO_SIZE = 4096  # distinct feature rows a scorer remembers (their scores and factors)
 PRIOR_VERSION = "prior-v1"
 BLANK = "(blank)"
 OTHER = "(other)"
@@ -236,6 +237,7 @@ class LinearScorer:
     index: dict[str, int] = field(init=False)
     groups: list[str] = field(init=False)
     group_matrix: np.ndarray = field(init=False)
+    _memo: dict[str | None, dict[tuple, tuple[float, list[dict]]]] = field(init=False, default_factory=dict, repr=False)
 
     def __post_init__(self):
         self.index = {name: j for j, name in enumerate(self.features)}
@@ -276,9 +278,34 @@ class LinearScorer:
         return matrix
 
     def score(self, rows: Sequence[dict[str, float]]) -> tuple[np.ndarray, list[list[dict]]]:
-        """Scores (0-100) and top factors for many leads at once: one matrix product."""
+        """Scores (0-100) and top factors for many leads at once: one matrix product.
+
+        Leads of one import or campaign mostly share their feature values (half the rows of a thousand-row batch
+        repeat an earlier row, more across batches), so each distinct row is scored and explained once: the
+        scorer remembers the last `MEMO_SIZE` rows it saw. Every lead gets its own copy of the factors.
+        """
         if not rows:
             return np.zeros(0), []
+        language = get_language()
+        memo = self._memo.setdefault(language, {})
+        keys = [tuple(row.items()) for row in rows]
+        todo: dict[tuple, dict[str, float]] = {}
+        for key, row in zip(keys, rows, strict=True):
+            if key not in memo:
+                todo.setdefault(key, row)
+        if todo:
+            if len(memo) + len(todo) > MEMO_SIZE:
+                memo.clear()
+            scores, factors = self._score_distinct(list(todo.values()), language)
+            for key, value, key_factors in zip(todo, scores, factors, strict=True):
+                memo[key] = (float(value), key_factors)
+        results = [memo[key] for key in keys]
+        return (
+            np.array([value for value, _factors in results]),
+            [[dict(factor) for factor in key_factors] for _value, key_factors in results],
+        )
+
+    def _score_distinct(self, rows: Sequence[dict[str, float]], language: str | None) -> tuple[np.ndarray, list]:
         matrix = self.vectorize(rows)
         if self.is_prior:
             scores = np.clip(self.intercept + matrix @ self.coefficients, 0, 100)
@@ -293,7 +320,6 @@ class LinearScorer:
             scale = np.where(near, 100 * p0 * (1 - p0), 100 * (p - p0) / np.where(near, 1.0, dz))
             contributions = (matrix - self.means) * self.coefficients * scale[:, None]
         by_group = contributions @ self.group_matrix
-        language = get_language()
         return scores, [self._top(row, by_group[i], language) for i, row in enumerate(rows)]
 
     def _top(self, row: dict[str, float], group_contributions: np.ndarray, language: str | None) -> list[dict]:

@@ -116,11 +116,11 @@ class TestAFailureAfterTheLeadsAreWritten:
         calls = {"n": 0}
         real = writer.create_import_rows
 
-        def failing(rows, **kwargs):
+        def failing(*args, **kwargs):
             calls["n"] += 1
             if calls["n"] == 2:
                 raise RuntimeError("database went away")
-            return real(rows, **kwargs)
+            return real(*args, **kwargs)
 
         with mock.patch.object(writer, "create_import_rows", failing):
             lead_import = import_file(

@@ -7,10 +7,11 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from crm.models import Source
 from leads.models import AuthorityLevel, BudgetRange, Lead, LeadScoreModel, LeadStage, LeadStatus, Timeline
-from leads.quality import process_lead, process_leads
+from leads.quality import process_lead, process_leads, scoring
 from leads.quality.scoring import PRIOR_VERSION, PRIOR_WEIGHTS, score_batch, scorer_for, train_company_model
 from tests.factories import LeadFactory
 
@@ -199,6 +200,50 @@ class TestTrainedModel:
 
         assert {lead.score_model_version for lead in leads} == {"lr-v1"}
         assert all(0 <= lead.lead_score <= 100 and lead.scored_at for lead in leads)
+
+    @pytest.mark.parametrize("memo_size", [4096, 2], ids=["memo", "memo-overflowing"])
+    @pytest.mark.parametrize("trained", [False, True], ids=["prior", "trained"])
+    def test_repeated_rows_score_as_if_each_lead_were_alone(self, company, trained, memo_size, monkeypatch):
+        monkeypatch.setattr(scoring, "MEMO_SIZE", memo_size)
+        if trained:
+            synthetic_history(company, n=120)
+            train_company_model(company)
+        kinds = [
+            {"budget_range": BudgetRange.OVER_500K, "authority_level": AuthorityLevel.DECISION_MAKER},
+            {"email": "x@mailinator.com", "first_name": "Asdfgh"},
+            {"timeline": Timeline.IMMEDIATE, "country": "GB"},
+        ]
+        shared = scorer_for(company.pk)  # as an import keeps one scorer for all its batches
+        first = [new_lead(company, **kinds[i % 3]) for i in range(9)]
+        second = [new_lead(company, **kinds[i % 3]) for i in range(9)]
+        alone = [new_lead(company, **kinds[i % 3]) for i in range(9)]
+
+        score_batch(first, scorer=shared)
+        score_batch(second, scorer=shared)
+        for lead in alone:
+            score_batch([lead])
+
+        for batch in (first, second):
+            assert [lead.lead_score for lead in batch] == [lead.lead_score for lead in alone]
+            assert [lead.score_factors for lead in batch] == [lead.score_factors for lead in alone]
+        assert len({lead.lead_score for lead in first}) == 3
+        # Each lead owns its factors: editing one lead's list leaves its twins alone.
+        first[0].score_factors[0]["label"] = "edited"
+        assert first[3].score_factors[0]["label"] != "edited"
+        assert second[0].score_factors[0]["label"] != "edited"
+
+    def test_a_remembered_row_is_labelled_in_the_current_language(self, company, monkeypatch):
+        monkeypatch.setattr(scoring, "feature_label", lambda feature, value, language: f"{feature} in {language}")
+        scorer = scorer_for(company.pk)
+        english, german, english_again = (new_lead(company, budget_range=BudgetRange.OVER_500K) for _ in range(3))
+
+        for lead, language in ((english, "en"), (german, "de"), (english_again, "en")):
+            with translation.override(language):
+                score_batch([lead], scorer=scorer)
+
+        assert english.score_factors[0]["label"] == "budget_range=gt_500k in en"
+        assert german.score_factors[0]["label"] == "budget_range=gt_500k in de"
+        assert english_again.score_factors == english.score_factors
 
 
 class TestCommands:
