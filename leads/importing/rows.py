@@ -300,14 +300,23 @@ class RowParser:
             raise CellError(_("“%(v)s” is not a country we know; use the ISO code, e.g. DE or US.") % {"v": value[:60]})
         return code
 
+    def load(self) -> None:
+        """Run the queries parsing needs (the Company's users, when a column names owners) now, not on the first row
+        that needs them: the import parses a batch while the previous one is being written."""
+        if "lead_owner" in self.mapped:
+            self._load_owners()
+
+    def _load_owners(self) -> None:
+        self._owners = {}
+        users = company_users(self.company).values_list("pk", get_user_model().USERNAME_FIELD, "email")
+        for pk, username, email in users:
+            self._owners.setdefault(str(username).lower(), pk)
+            if email:
+                self._owners.setdefault(email.lower(), pk)
+
     def _owner(self, value: str) -> int:
         if self._owners is None:
-            self._owners = {}
-            users = company_users(self.company).values_list("pk", get_user_model().USERNAME_FIELD, "email")
-            for pk, username, email in users:
-                self._owners.setdefault(str(username).lower(), pk)
-                if email:
-                    self._owners.setdefault(email.lower(), pk)
+            self._load_owners()
         owner_id = self._owners.get(value.lower())
         if owner_id is None:
             raise CellError(_("No active user “%(v)s” in your company.") % {"v": value[:60]})

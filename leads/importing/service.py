@@ -6,7 +6,9 @@
   pipeline (`leads.quality.process_leads`: validation, spam, duplicates, score - the same as a typed lead),
   sorted by the duplicate mode and written in one transaction, together with the import's counts and its
   row errors. A batch that raises is rolled back whole; the import is marked failed at that batch's first row,
-  and the batches before it stay imported.
+  and the batches before it stay imported. While PostgreSQL takes a batch's leads in, the next batch is read,
+  parsed and put through the quality steps that need no database (`writer.create_leads(meanwhile=...)`); what
+  goes wrong there is reported against that next batch, after the current one has committed.
 - A dry run does all of that inside one outer transaction that is rolled back: the counts and errors it reports
   are exactly what the real run would do, and no lead is written.
 - `import_undo` removes the leads the import created that nobody has changed since.
@@ -54,10 +56,10 @@ def max_upload_bytes() -> int:
     return getattr(settings, "LEAD_IMPORT_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES)
 
 
-def _process_leads(leads: list[Lead], *, within_batch: bool, scorer=None) -> None:
+def _process_leads(leads: list[Lead], *, within_batch: bool, scorer=None, prepared=None) -> None:
     from leads.quality import process_leads
 
-    process_leads(leads, context=None, within_batch=within_batch, scorer=scorer)
+    process_leads(leads, context=None, within_batch=within_batch, scorer=scorer, prepared=prepared)
 
 
 # Upload and preview.
@@ -182,6 +184,18 @@ def _batches(records: Iterable[tuple[int, list[str]]], size: int) -> Iterator[_B
         yield _Batch(rows)
 
 
+@dataclass
+class _Ahead:
+    """The next batch, read and parsed, its leads through the quality steps that need no database (`prepared`:
+    id(lead) -> `leads.quality.Prepared`), or the error that reading or parsing it raised, kept until that batch's
+    turn (the batch before still commits)."""
+
+    batch: _Batch | None = None
+    parsed: list[ParsedRow] = field(default_factory=list)
+    prepared: dict = field(default_factory=dict)
+    error: Exception | None = None
+
+
 def import_file(
     *,
     fileobj,
@@ -294,16 +308,40 @@ class _Run:
         self._scorer = None
 
     def all(self, batches: Iterator[_Batch]) -> None:
-        for batch in batches:
-            self.current = batch
+        batches = iter(batches)
+        self.parser.load()  # the parser's own queries, before any batch is being written
+        ahead = self._read_ahead(batches)
+        while ahead.batch is not None or ahead.error is not None:
+            self.current = ahead.batch
+            if ahead.error is not None:
+                raise ahead.error
+            batch = ahead.batch
             with transaction.atomic():
-                self.batch(batch)
+                ahead = self.batch(batch, ahead, lambda: self._read_ahead(batches))
             self.totals.add(batch.counts)
             self.rows_processed = batch.last_row
             self.current = None
             self.analyzer.after_batch(self.totals.created + self.totals.flagged)
             if self.progress:
                 self.progress(len(batch.rows))
+
+    def _read_ahead(self, batches: Iterator[_Batch]) -> _Ahead:
+        """The next batch parsed and prepared (`_Ahead`); never raises."""
+        from leads.quality import prepare_lead
+
+        ahead = _Ahead()
+        try:
+            ahead.batch = next(batches, None)
+            if ahead.batch is not None:
+                ahead.parsed = [self.parser.parse(row_number, cells) for row_number, cells in ahead.batch.rows]
+                ahead.prepared = {
+                    id(row.lead): prepare_lead(row.lead)
+                    for row in ahead.parsed
+                    if row.lead is not None and not row.lead.is_read_only
+                }
+        except Exception as error:
+            ahead.error = error
+        return ahead
 
     @property
     def scorer(self):
@@ -320,19 +358,20 @@ class _Run:
             self._parser = _parser(self.lead_import)
         return self._parser
 
-    def batch(self, batch: _Batch) -> None:
-        parsed = [self.parser.parse(row_number, cells) for row_number, cells in batch.rows]
+    def batch(self, batch: _Batch, ahead: _Ahead, read_ahead: Callable[[], _Ahead]) -> _Ahead:
+        """Write `batch` (parsed and prepared in `ahead`); returns the next batch, read while this one is written."""
+        parsed = ahead.parsed
         good = [row for row in parsed if row.lead is not None]
         for row in parsed:
             if row.problems:
                 self._error(batch, row)
-        _process_leads([row.lead for row in good], within_batch=True, scorer=self.scorer)
+        _process_leads([row.lead for row in good], within_batch=True, scorer=self.scorer, prepared=ahead.prepared)
         originals = self._originals([row.lead for row in good])
         if self.mode == ImportMode.UPDATE:
             creates, updates, records = self._sort_update(batch, good, originals)
         else:
             creates, updates, records = self._sort_skip_or_flag(batch, good, originals)
-        _save_new_leads(creates)
+        following = _save_new_leads(creates, read_ahead)
         now = timezone.now()
         if updates:
             for lead in updates:
@@ -361,6 +400,7 @@ class _Run:
         LeadImport.objects.filter(pk=self.lead_import.pk).update(
             rows_processed=batch.last_row, updated_at=timezone.now(), **totals.as_fields()
         )
+        return following
 
     def _error(self, batch: _Batch, row: ParsedRow, problems=None) -> None:
         batch.counts.errors += 1
@@ -559,9 +599,10 @@ def _exact_repeats(company_id: int, leads: list[Lead]) -> dict[int, Lead | int]:
     return found
 
 
-def _save_new_leads(leads: list[Lead]) -> None:
-    """Insert the batch's new leads with their history rows (COPY on PostgreSQL, bulk_create elsewhere)."""
-    writer.create_leads(leads)
+def _save_new_leads(leads: list[Lead], meanwhile: Callable[[], _Ahead]) -> _Ahead:
+    """Insert the batch's new leads with their history rows (COPY on PostgreSQL, bulk_create elsewhere), running
+    `meanwhile` (reading the next batch) while PostgreSQL takes them in; returns what `meanwhile` returns."""
+    return writer.create_leads(leads, meanwhile=meanwhile)
 
 
 # Undo.

@@ -13,12 +13,13 @@ validation.py, spam.py, duplicates.py, scoring.py; merge.py merges two leads.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from . import duplicates, scoring, spam, validation
 
 BATCH_SIZE = 1000
 
-__all__ = ["BATCH_SIZE", "process_lead", "process_leads"]
+__all__ = ["BATCH_SIZE", "Prepared", "prepare_lead", "process_lead", "process_leads"]
 
 
 def process_lead(lead, *, context: dict | None = None) -> None:
@@ -32,12 +33,32 @@ def process_lead(lead, *, context: dict | None = None) -> None:
     scoring.score(lead)
 
 
+@dataclass
+class Prepared:
+    """What `prepare_lead` worked out for one lead: the parsed phone and the spam rules that read only the lead."""
+
+    phone: validation.PhoneResult
+    spam_content: tuple[list, list]
+
+
+def prepare_lead(lead, *, context: dict | None = None) -> Prepared:
+    """The pipeline's steps that need no database: names synced, fields validated, the content spam rules run and
+    the duplicate name key set. For `process_leads(..., prepared=...)`: an import prepares a batch while the
+    previous one is being written."""
+    lead.sync_names()
+    phone = validation.validate(lead)
+    content = spam.content_reasons(lead, context=context, phone=phone)
+    lead.name_key = duplicates.name_key(lead)
+    return Prepared(phone, content)
+
+
 def process_leads(
     leads: Iterable,
     *,
     context: dict | None = None,
     within_batch: bool = True,
     scorer: scoring.LinearScorer | None = None,
+    prepared: dict[int, Prepared] | None = None,
 ) -> None:
     """Run the pipeline on many leads, batched per Company and `BATCH_SIZE`.
 
@@ -45,6 +66,7 @@ def process_leads(
     matches an earlier one of the list becomes its duplicate (`within_batch`), so save them in list order.
     `scorer` scores instead of the Company's latest model (one query saved, and its memory of rows already
     scored kept): an import passes the same one for all its batches. Only for leads of one Company.
+    `prepared` maps `id(lead)` to what `prepare_lead` returned (with the same `context`) for leads it already ran on.
     """
     by_company: dict[int, list] = {}
     for lead in leads:
@@ -53,16 +75,14 @@ def process_leads(
     for company_leads in by_company.values():
         company_scorer = scorer or scoring.scorer_for(company_leads[0].company_id)
         for start in range(0, len(company_leads), BATCH_SIZE):
-            _process_batch(company_leads[start : start + BATCH_SIZE], context, company_scorer, within_batch)
+            _process_batch(company_leads[start : start + BATCH_SIZE], context, company_scorer, within_batch, prepared)
 
 
-def _process_batch(batch: list, context: dict | None, scorer, within_batch: bool) -> None:
-    phones = []
-    for lead in batch:
-        lead.sync_names()
-        phones.append(validation.validate(lead))
+def _process_batch(batch: list, context: dict | None, scorer, within_batch: bool, prepared: dict | None) -> None:
+    prepared = prepared or {}
+    ready = [prepared.get(id(lead)) or prepare_lead(lead, context=context) for lead in batch]
     velocities = spam.velocity_counts_batch(batch)
-    for lead, phone, velocity in zip(batch, phones, velocities, strict=True):
-        spam.score(lead, context=context, phone=phone, velocity=velocity)
-    duplicates.find_duplicates_batch(batch, within_batch=within_batch)
+    for lead, lead_ready, velocity in zip(batch, ready, velocities, strict=True):
+        spam.score(lead, context=context, phone=lead_ready.phone, velocity=velocity, content=lead_ready.spam_content)
+    duplicates.find_duplicates_batch(batch, within_batch=within_batch, keyed=True)
     scoring.score_batch(batch, scorer=scorer)

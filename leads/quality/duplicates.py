@@ -193,7 +193,7 @@ def find_duplicates(lead) -> None:
     find_duplicates_batch([lead], within_batch=False)
 
 
-def find_duplicates_batch(leads: Sequence, *, within_batch: bool = True) -> None:
+def find_duplicates_batch(leads: Sequence, *, within_batch: bool = True, keyed: bool = False) -> None:
     """`find_duplicates` for leads of one Company, with one query for leads and one for contacts.
 
     With `within_batch`, an unsaved lead that matches an earlier unsaved lead of the list (and no older saved
@@ -202,8 +202,9 @@ def find_duplicates_batch(leads: Sequence, *, within_batch: bool = True) -> None
     """
     if not leads:
         return
-    for lead in leads:
-        lead.name_key = name_key(lead)
+    if not keyed:  # `keyed`: the caller has just set every lead's name_key (an import does it ahead)
+        for lead in leads:
+            lead.name_key = name_key(lead)
     keys = [Keys.of(lead) for lead in leads]
     company_id = leads[0].company_id
     lead_index = _Index.build(_lead_rows(company_id, keys))

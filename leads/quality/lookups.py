@@ -12,13 +12,20 @@ from django.db import connection
 from django.db.models import Lookup, Q
 
 
+def array_literal(values) -> str:
+    """PostgreSQL's text form of a text array: `{"a","b \\"c\\""}`. Written here, in one join, because psycopg adapts a
+    Python list item by item, which costs more than the query takes for a thousand values."""
+    quoted = (str(value).replace("\\", "\\\\").replace('"', '\\"') for value in values)
+    return "{" + ",".join(f'"{value}"' for value in quoted) + "}"
+
+
 class AnyOf(Lookup):
     lookup_name = "any_of"
     prepare_rhs = False
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s)", (*lhs_params, [str(value) for value in self.rhs])
+        return f"{lhs} = ANY(%s::text[])", (*lhs_params, array_literal(self.rhs))
 
 
 def in_values(name: str, values) -> Q:

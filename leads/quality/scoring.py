@@ -288,10 +288,12 @@ class LinearScorer:
             return np.zeros(0), []
         language = get_language()
         memo = self._memo.setdefault(language, {})
-        keys = [tuple(row.items()) for row in rows]
+        # Feature names, then values: one flat tuple (the names' hashes are cached, so it hashes fast).
+        keys = [(*row, *row.values()) for row in rows]
+        results = [memo.get(key) for key in keys]
         todo: dict[tuple, dict[str, float]] = {}
-        for key, row in zip(keys, rows, strict=True):
-            if key not in memo:
+        for key, row, result in zip(keys, rows, results, strict=True):
+            if result is None:
                 todo.setdefault(key, row)
         if todo:
             if len(memo) + len(todo) > MEMO_SIZE:
@@ -299,10 +301,10 @@ class LinearScorer:
             scores, factors = self._score_distinct(list(todo.values()), language)
             for key, value, key_factors in zip(todo, scores, factors, strict=True):
                 memo[key] = (float(value), key_factors)
-        results = [memo[key] for key in keys]
+            results = [memo[key] if result is None else result for key, result in zip(keys, results, strict=True)]
         return (
             np.array([value for value, _factors in results]),
-            [[dict(factor) for factor in key_factors] for _value, key_factors in results],
+            [[factor.copy() for factor in key_factors] for _value, key_factors in results],
         )
 
     def _score_distinct(self, rows: Sequence[dict[str, float]], language: str | None) -> tuple[np.ndarray, list]:

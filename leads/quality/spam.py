@@ -249,34 +249,55 @@ def _phone_mismatch(lead, phone: PhoneResult | None) -> str:
     return f"The phone number is a {number} number, the country is {country} (+{expected})."
 
 
+def content_reasons(lead, *, context: dict | None = None, phone: PhoneResult | None = None) -> tuple[list, list]:
+    """The rules that read only the lead and the entry point's context, no database: (the reasons listed before the
+    velocity rules', the reasons listed after). Run after validation; `phone` as for `score`."""
+    context = context or {}
+    before, after = [], []
+
+    if context.get("honeypot"):
+        before.append(_reason("honeypot", "The hidden honeypot field was filled in."))
+
+    domain = lead.email.rsplit("@", 1)[1] if "@" in (lead.email or "") else ""
+    if domain and is_disposable_domain(domain):
+        before.append(_reason("disposable_email", f"{domain} is a disposable mailbox provider."))
+
+    if fields := _links(lead):
+        before.append(_reason("link_in_name", f"Link or HTML in: {fields}."))
+
+    fill_seconds = context.get("fill_seconds")
+    if fill_seconds is not None and fill_seconds < SUSPICIOUS_FILL_SECONDS:
+        before.append(_reason("too_fast", f"Sent {fill_seconds:.1f} s after the form was shown."))
+
+    if detail := _gibberish(lead):
+        before.append(_reason("gibberish_name", detail[0].upper() + detail[1:] + "."))
+
+    if detail := _phone_mismatch(lead, phone):
+        after.append(_reason("phone_country_mismatch", detail))
+
+    if _all_caps(lead):
+        after.append(_reason("all_caps", "The name is written in capitals only."))
+
+    return before, after
+
+
 def score(
-    lead, *, context: dict | None = None, phone: PhoneResult | None = None, velocity: tuple[int, int] | None = None
+    lead,
+    *,
+    context: dict | None = None,
+    phone: PhoneResult | None = None,
+    velocity: tuple[int, int] | None = None,
+    content: tuple[list, list] | None = None,
 ):
     """Set `lead.spam_score` and `lead.spam_reasons`. Run after validation (email and phone normalised).
 
     `context` carries what only the entry point knows: `honeypot` (what the hidden field held) and
-    `fill_seconds` (how long the web form was open). `phone` (the parsed number) comes from validation and
-    `velocity` from the batch path; both are computed here when not given.
+    `fill_seconds` (how long the web form was open). `phone` (the parsed number) comes from validation,
+    `velocity` from the batch path and `content` (what `content_reasons` returned) from an import that ran those
+    rules ahead; each is computed here when not given.
     """
-    context = context or {}
-    reasons = []
-
-    if context.get("honeypot"):
-        reasons.append(_reason("honeypot", "The hidden honeypot field was filled in."))
-
-    domain = lead.email.rsplit("@", 1)[1] if "@" in (lead.email or "") else ""
-    if domain and is_disposable_domain(domain):
-        reasons.append(_reason("disposable_email", f"{domain} is a disposable mailbox provider."))
-
-    if fields := _links(lead):
-        reasons.append(_reason("link_in_name", f"Link or HTML in: {fields}."))
-
-    fill_seconds = context.get("fill_seconds")
-    if fill_seconds is not None and fill_seconds < SUSPICIOUS_FILL_SECONDS:
-        reasons.append(_reason("too_fast", f"Sent {fill_seconds:.1f} s after the form was shown."))
-
-    if detail := _gibberish(lead):
-        reasons.append(_reason("gibberish_name", detail[0].upper() + detail[1:] + "."))
+    before, after = content if content is not None else content_reasons(lead, context=context, phone=phone)
+    reasons = list(before)
 
     by_ip, by_email = velocity if velocity is not None else velocity_counts(lead)
     if by_ip >= IP_VELOCITY_LIMIT:
@@ -284,12 +305,7 @@ def score(
     if by_email >= EMAIL_VELOCITY_LIMIT:
         reasons.append(_reason("email_velocity", f"{by_email} other leads with {lead.email} within an hour."))
 
-    if detail := _phone_mismatch(lead, phone):
-        reasons.append(_reason("phone_country_mismatch", detail))
-
-    if _all_caps(lead):
-        reasons.append(_reason("all_caps", "The name is written in capitals only."))
-
+    reasons.extend(after)
     lead.spam_reasons = reasons
     lead.spam_score = min(100, sum(reason["points"] for reason in reasons))
     return reasons

@@ -6,6 +6,7 @@ from unittest import mock
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.utils import timezone
 
 from crm.models import Role
@@ -164,6 +165,42 @@ class TestFailureHalfway:
         assert (lead_import.status, lead_import.stopped_at_row) == (ImportStatus.FAILED, 5)
         assert Lead.objects.count() == 3
         assert LeadImportError.objects.count() == 0  # row 5's error belonged to the failed batch
+
+    def test_a_failure_while_reading_ahead_fails_the_batch_it_was_reading(self, company, manager):
+        # The next batch is parsed and prepared while the current one is written: its failure must not take the
+        # current batch down with it.
+        import leads.quality
+
+        failing = _fail_on_call(3, leads.quality.prepare_lead)  # the first lead of the second batch
+
+        with mock.patch.object(leads.quality, "prepare_lead", failing):
+            lead_import = _import(people(5), company, manager, batch_size=2)
+
+        assert (lead_import.status, lead_import.stopped_at_row) == (ImportStatus.FAILED, 4)
+        assert lead_import.rows_processed == 3
+        assert sorted(Lead.objects.values_list("email", flat=True)) == ["person1@example.com", "person2@example.com"]
+        assert Lead.history.count() == 2
+
+    @pytest.mark.skipif(connection.vendor != "postgresql", reason="the COPY writer is PostgreSQL's")
+    def test_a_copy_the_database_refuses_rolls_back_that_batch_only(self, company, manager):
+        from leads.importing import writer
+
+        real_row = writer._Table.row
+
+        def corrupt(table, obj, now):
+            values = real_row(table, obj, now)
+            if table.db_table == Lead._meta.db_table and obj.email == "person3@example.com":
+                values[table.attnames.index("spam_score")] = 101  # breaks the 0-100 check constraint
+            return values
+
+        with mock.patch.object(writer._Table, "row", corrupt):
+            lead_import = _import(people(5), company, manager, batch_size=2)
+
+        assert (lead_import.status, lead_import.stopped_at_row) == (ImportStatus.FAILED, 4)
+        assert "CheckViolation" in lead_import.failure_message
+        assert sorted(Lead.objects.values_list("email", flat=True)) == ["person1@example.com", "person2@example.com"]
+        assert Lead.history.count() == 2
+        assert LeadImportRow.objects.count() == 2
 
     def test_the_failed_import_can_be_undone(self, company, manager):
         failing = _fail_on_call(2, import_service._save_new_leads)

@@ -158,11 +158,11 @@ class TestPreviewAndRun:
         real_save = import_service._save_new_leads
         calls = []
 
-        def failing(leads):
+        def failing(*args):
             calls.append(1)
             if len(calls) == 2:
                 raise RuntimeError("boom")
-            return real_save(leads)
+            return real_save(*args)
 
         with mock.patch.object(import_service, "_save_new_leads", failing):
             response = manager_client.post(lead_import.get_absolute_url(), _options(lead_import, "run"), follow=True)
