@@ -135,6 +135,10 @@ _DAY_FIRST_DOTS = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 _SLASHED = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
+# Cells repeat (a source, a status, yes/no): fold each distinct value once.
+fold_cell = lru_cache(maxsize=4096)(fold_header)
+
+
 class CellError(ValueError):
     """The cell's value cannot go into its field; the message says why."""
 
@@ -268,7 +272,7 @@ class RowParser:
         allowed = ", ".join(CHOICE_FIELDS[name].values)
 
         def convert(value: str) -> str:
-            found = table.get(fold_header(value))
+            found = table.get(fold_cell(value))
             if found is None:
                 if name == "source" and self.keeps_source_detail:
                     return Source.OTHER  # free-text utm_source: kept verbatim in source_detail
@@ -286,7 +290,7 @@ class RowParser:
 
     @staticmethod
     def _boolean(value: str) -> bool:
-        folded = fold_header(value) or value.strip()
+        folded = fold_cell(value) or value.strip()
         if folded in TRUE_WORDS or value.strip() in ("✓", "✔"):
             return True
         if folded in FALSE_WORDS:
@@ -356,7 +360,7 @@ class RowParser:
                 parsed.problems.append(RowProblem(column, name, raw[:200], str(error)))
         if "source" in values and self.keeps_source_detail and "source_detail" not in values:
             detail = cells[self._index_of("source")].strip()
-            if fold_header(detail) != fold_header(values["source"]):
+            if fold_cell(detail) != fold_cell(values["source"]):
                 values["source_detail"] = detail[:120]
         parsed.values = values
         self._check_row(parsed, values)
@@ -392,7 +396,7 @@ class RowParser:
                 template = Lead(company=self.company, created_by_id=self._created_by_id)
                 self._template = {name: value for name, value in vars(template).items() if name != "_state"}
                 self._fresh_defaults = [
-                    (f.attname, f.get_default)
+                    (f.attname, f.default)  # what Field.get_default() calls for a callable default
                     for f in Lead._meta.concrete_fields
                     if f.has_default() and callable(f.default)
                 ]

@@ -21,7 +21,16 @@ from django_countries import countries
 
 from leads.models import ValidationStatus
 
-_email_validator = EmailValidator()
+
+class _EmailValidator(EmailValidator):
+    """Django's, remembering its verdict on the domains it has seen (an import meets the same ones again and again)."""
+
+    def __init__(self):
+        super().__init__()
+        self.validate_domain_part = lru_cache(maxsize=4096)(super().validate_domain_part)
+
+
+_email_validator = _EmailValidator()
 
 
 @dataclass(frozen=True)
