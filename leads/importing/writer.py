@@ -90,18 +90,12 @@ def create_import_rows(lead_import, records: Sequence[tuple], *, copy: bool | No
     if not records:
         return
     if copy if copy is not None else uses_copy():
-        # The columns in the order `_Table` lists them (the model's, without the primary key).
-        by_attname = {
-            "lead_import_id": lambda record: lead_import.pk,
-            "lead_id": itemgetter(0),
-            "row_number": itemgetter(1),
-            "action": itemgetter(2),
-            "lead_updated_at": itemgetter(3),
-        }
         table = _Table.of(LeadImportRow, with_pk=False)
-        getters = [by_attname[attname] for attname in table.attnames]
+        # (lead_import_id, *record) in the order of the table's columns (the model's, without the primary key).
+        position = {"lead_import_id": 0, "lead_id": 1, "row_number": 2, "action": 3, "lead_updated_at": 4}
+        pick = itemgetter(*(position[attname] for attname in table.attnames))
         with connection.cursor() as cursor:
-            table.copy(cursor, [[get(record) for get in getters] for record in records])
+            table.copy(cursor, [pick((lead_import.pk, *record)) for record in records])
     else:
         LeadImportRow.objects.bulk_create(
             [
@@ -148,7 +142,8 @@ def _copy_leads(leads: Sequence[Lead], meanwhile: Callable[[], T]) -> T:
         lead.pk = pk
     _resolve_related(leads)
     now = timezone.now()
-    rows = [table.row(lead, now) for lead in leads]
+    shared: dict[int, str] = {}
+    rows = [table.row(lead, now, shared) for lead in leads]
     copies = [table.formatted(rows), history.formatted(history.rows(leads, now, update=False, rows=rows, table=table))]
     result = _send_while(copies, meanwhile)
     for lead in leads:
@@ -217,14 +212,7 @@ def _resolve_related(objs: Sequence[models.Model]) -> None:
 def _converter(fld: models.Field) -> Callable[[object], object] | None:
     """How a value of `fld` goes into a COPY row: None when the attribute's value goes as it is."""
     if isinstance(fld, models.JSONField):
-        encode = (fld.encoder or json.JSONEncoder)().encode  # what json.dumps(value, cls=encoder) does, built once
-
-        def to_json(value):
-            if value is None:
-                return None
-            return "[]" if value == [] else encode(value)
-
-        return to_json
+        return _JsonText(fld.encoder)
     if isinstance(fld, CountryField):
         return lambda value: str(getattr(value, "code", value) or "")
     if isinstance(fld, models.GenericIPAddressField):
@@ -243,6 +231,29 @@ def _converter(fld: models.Field) -> Callable[[object], object] | None:
     ):
         return None
     return lambda value, fld=fld: fld.get_db_prep_save(value, connection)
+
+
+class _JsonText:
+    """A JSON field's value as text, as `json.dumps(value, cls=encoder)` writes it.
+
+    With `shared` (a dict the caller keeps for one batch of rows), a value that several objects hold (the same
+    object: leads with the same features share their score factors) is encoded once.
+    """
+
+    def __init__(self, encoder):
+        self.encode = (encoder or json.JSONEncoder)().encode
+
+    def __call__(self, value, shared: dict[int, str] | None = None):
+        if value is None:
+            return None
+        if value == []:
+            return "[]"
+        if shared is None:
+            return self.encode(value)
+        text = shared.get(id(value))  # the objects are alive for as long as `shared` is used: ids are unique
+        if text is None:
+            text = shared[id(value)] = self.encode(value)
+        return text
 
 
 class _Table:
@@ -267,7 +278,9 @@ class _Table:
         raw = {f.attname for f in fields if isinstance(f, CountryField)}
         self.get = attrgetter(*("_state" if f.attname in raw else f.attname for f in fields))
         self.raw = [(i, f.attname) for i, f in enumerate(fields) if f.attname in raw]
-        self.fixes = [(i, conv) for i, f in enumerate(fields) if (conv := _converter(f)) is not None]
+        converters = [(i, conv) for i, f in enumerate(fields) if (conv := _converter(f)) is not None]
+        self.fixes = [(i, conv) for i, conv in converters if not isinstance(conv, _JsonText)]
+        self.json = [(i, conv) for i, conv in converters if isinstance(conv, _JsonText)]
 
     @classmethod
     def of(cls, model, *, with_pk: bool) -> _Table:
@@ -276,7 +289,8 @@ class _Table:
             cls._cache[key] = cls(model, with_pk=with_pk)
         return cls._cache[key]
 
-    def row(self, obj, now) -> list:
+    def row(self, obj, now, shared: dict[int, str] | None = None) -> list:
+        """The object's COPY row; `shared` as for `_JsonText`."""
         for attname in self.auto_now:
             setattr(obj, attname, now)
         values = list(self.get(obj))
@@ -285,6 +299,8 @@ class _Table:
             values[index] = attributes.get(attname) if attname in attributes else getattr(obj, attname)
         for index, convert in self.fixes:
             values[index] = convert(values[index])
+        for index, to_json in self.json:
+            values[index] = to_json(values[index], shared)
         return values
 
     @property

@@ -282,7 +282,8 @@ class LinearScorer:
 
         Leads of one import or campaign mostly share their feature values (half the rows of a thousand-row batch
         repeat an earlier row, more across batches), so each distinct row is scored and explained once: the
-        scorer remembers the last `MEMO_SIZE` rows it saw. Every lead gets its own copy of the factors.
+        scorer remembers the last `MEMO_SIZE` rows it saw. Leads with the same features get the same factors list
+        (the import encodes it once): give a lead new factors, never edit its list in place.
         """
         if not rows:
             return np.zeros(0), []
@@ -304,7 +305,7 @@ class LinearScorer:
             results = [memo[key] if result is None else result for key, result in zip(keys, results, strict=True)]
         return (
             np.array([value for value, _factors in results]),
-            [[factor.copy() for factor in key_factors] for _value, key_factors in results],
+            [key_factors for _value, key_factors in results],
         )
 
     def _score_distinct(self, rows: Sequence[dict[str, float]], language: str | None) -> tuple[np.ndarray, list]:

@@ -187,8 +187,8 @@ class TestFailureHalfway:
 
         real_row = writer._Table.row
 
-        def corrupt(table, obj, now):
-            values = real_row(table, obj, now)
+        def corrupt(table, obj, *args):
+            values = real_row(table, obj, *args)
             if table.db_table == Lead._meta.db_table and obj.email == "person3@example.com":
                 values[table.attnames.index("spam_score")] = 101  # breaks the 0-100 check constraint
             return values

@@ -153,3 +153,22 @@ class TestThePlannerStatistics:
         analyzed = [query["sql"] for query in queries.captured_queries if query["sql"].startswith("ANALYZE")]
         assert lead_import.created_count == 9
         assert len(analyzed) == 3  # after 2, 4 and 8 new leads
+
+
+@pytest.mark.django_db
+def test_a_json_value_shared_by_leads_is_encoded_once_and_right_for_each(company):
+    import json
+
+    table = writer._Table.of(Lead, with_pk=True)
+    column = table.attnames.index("score_factors")
+    shared_factors = [{"feature": "source=web", "label": "Source: Web", "contribution": 5.0}]
+    leads = [Lead(company=company, campaign="fair") for _ in range(3)]
+    leads[0].score_factors = leads[1].score_factors = shared_factors
+    leads[2].score_factors = [{"feature": "invalid", "label": "Invalid data", "contribution": -15.0}]
+    encoded: dict[int, str] = {}
+
+    rows = [table.row(lead, None, encoded) for lead in leads]
+
+    assert [json.loads(row[column]) for row in rows] == [lead.score_factors for lead in leads]
+    assert rows[0][column] is rows[1][column]  # encoded once
+    assert len(encoded) == 2
