@@ -230,6 +230,7 @@ class RowParser:
         self.mapped = {name for _i, _h, name, _c in self.columns}
         self.column_of = {name: column for _i, column, name, _c in self.columns}
         self.keeps_source_detail = "source_detail" in LEAD_FIELDS
+        self._source_index = next((index for index, _c, name, _conv in self.columns if name == "source"), None)
         self._owners: dict[str, int] | None = None
         self._rep_only_self = user is not None and not is_manager(user)
         self._created_by_id = getattr(user, "pk", None)
@@ -359,7 +360,7 @@ class RowParser:
             except CellError as error:
                 parsed.problems.append(RowProblem(column, name, raw[:200], str(error)))
         if "source" in values and self.keeps_source_detail and "source_detail" not in values:
-            detail = cells[self._index_of("source")].strip()
+            detail = cells[self._source_index].strip()
             if fold_cell(detail) != fold_cell(values["source"]):
                 values["source_detail"] = detail[:120]
         parsed.values = values
@@ -413,9 +414,6 @@ class RowParser:
         for name, value in fields.items():
             setattr(lead, name, value)
         return lead
-
-    def _index_of(self, name: str) -> int:
-        return next(index for index, _c, field_name, _conv in self.columns if field_name == name)
 
     def _check_row(self, parsed: ParsedRow, values: dict) -> None:
         if parsed.problems:

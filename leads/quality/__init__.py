@@ -35,21 +35,23 @@ def process_lead(lead, *, context: dict | None = None) -> None:
 
 @dataclass
 class Prepared:
-    """What `prepare_lead` worked out for one lead: the parsed phone and the spam rules that read only the lead."""
+    """What `prepare_lead` worked out for one lead: the parsed phone, the spam rules and the score features that
+    read only the lead."""
 
     phone: validation.PhoneResult
     spam_content: tuple[list, list]
+    profile: dict[str, float]  # scoring.profile_features
 
 
 def prepare_lead(lead, *, context: dict | None = None) -> Prepared:
-    """The pipeline's steps that need no database: names synced, fields validated, the content spam rules run and
-    the duplicate name key set. For `process_leads(..., prepared=...)`: an import prepares a batch while the
-    previous one is being written."""
+    """The pipeline's steps that need no database: names synced, fields validated, the content spam rules run,
+    the duplicate name key set and the lead's own score features read. For `process_leads(..., prepared=...)`:
+    an import prepares a batch while the previous one is being written."""
     lead.sync_names()
     phone = validation.validate(lead)
     content = spam.content_reasons(lead, context=context, phone=phone)
     lead.name_key = duplicates.name_key(lead)
-    return Prepared(phone, content)
+    return Prepared(phone, content, scoring.profile_features(lead))
 
 
 def process_leads(
@@ -85,4 +87,4 @@ def _process_batch(batch: list, context: dict | None, scorer, within_batch: bool
     for lead, lead_ready, velocity in zip(batch, ready, velocities, strict=True):
         spam.score(lead, context=context, phone=lead_ready.phone, velocity=velocity, content=lead_ready.spam_content)
     duplicates.find_duplicates_batch(batch, within_batch=within_batch, keyed=True)
-    scoring.score_batch(batch, scorer=scorer)
+    scoring.score_batch(batch, scorer=scorer, profiles=[lead_ready.profile for lead_ready in ready])

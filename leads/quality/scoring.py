@@ -185,10 +185,18 @@ def _category(lead, name: str) -> str:
     return value or BLANK
 
 
-def lead_features(lead) -> dict[str, float]:
-    """{"source=web": 1.0, ..., "completeness": 0.8, "spam_score": 0.1, "invalid": 0.0}"""
+def profile_features(lead) -> dict[str, float]:
+    """The features that read only what the lead says about itself (set once validation has normalised it):
+    {"source=web": 1.0, ..., "completeness": 0.8}."""
     features = {f"{name}={_category(lead, name)}": 1.0 for name in CATEGORICAL_FIELDS}
     features["completeness"] = completeness(lead)
+    return features
+
+
+def lead_features(lead, profile: dict[str, float] | None = None) -> dict[str, float]:
+    """{"source=web": 1.0, ..., "completeness": 0.8, "spam_score": 0.1, "invalid": 0.0}; `profile` is what
+    `profile_features` returned for the lead, when it ran ahead."""
+    features = dict(profile) if profile is not None else profile_features(lead)
     features["spam_score"] = (lead.spam_score or 0) / 100
     features["invalid"] = 1.0 if lead.validation_status == ValidationStatus.INVALID else 0.0
     return features
@@ -354,12 +362,16 @@ def score(lead, *, scorer: LinearScorer | None = None) -> None:
     score_batch([lead], scorer=scorer)
 
 
-def score_batch(leads: Sequence, *, scorer: LinearScorer | None = None) -> None:
-    """Score leads of one Company with one model call: sets lead_score, score_model_version, scored_at, factors."""
+def score_batch(leads: Sequence, *, scorer: LinearScorer | None = None, profiles: Sequence | None = None) -> None:
+    """Score leads of one Company with one model call: sets lead_score, score_model_version, scored_at, factors.
+
+    `profiles`: each lead's `profile_features`, when they were worked out ahead (in the leads' order)."""
     if not leads:
         return
     scorer = scorer or scorer_for(leads[0].company_id)
-    scores, factors = scorer.score([lead_features(lead) for lead in leads])
+    profiles = profiles or [None] * len(leads)
+    rows = [lead_features(lead, profile) for lead, profile in zip(leads, profiles, strict=True)]
+    scores, factors = scorer.score(rows)
     now = timezone.now()
     for lead, value, lead_factors in zip(leads, scores, factors, strict=True):
         lead.lead_score = int(np.clip(np.rint(value), 0, 100))

@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 import phonenumbers
 from disposable_email_domains import blocklist as DISPOSABLE_DOMAINS
@@ -95,6 +96,7 @@ def is_disposable_domain(domain: str) -> bool:
     return any(".".join(parts[i:]) in DISPOSABLE_DOMAINS for i in range(len(parts) - 1))
 
 
+@lru_cache(maxsize=16384)  # first and last names repeat: an import judges each word once
 def gibberish_problem(word: str) -> str:
     """Why one folded word looks like gibberish, or ''."""
     if len(word) < 3:

@@ -8,6 +8,7 @@ from crm.models import Role
 from leads.import_models import ImportMode, LeadImportRow, RowAction
 from leads.importing import import_file
 from leads.models import Lead, LeadStatus, ValidationStatus
+from leads.quality import process_lead
 from tests.factories import ContactFactory, LeadFactory, member
 
 from .csvs import HEADER, csv_bytes, people, person
@@ -215,3 +216,37 @@ class TestPipeline:
         outcomes = _outcomes(lead_import)
         assert outcomes == _counts(created=4, skipped=2, errors=2)
         assert sum(outcomes.values()) == lead_import.rows_total
+
+
+@pytest.mark.django_db
+class TestTheSamePipelineAsATypedLead:
+    def test_every_quality_field_matches_the_lead_typed_one_by_one(self, company, other_company, manager):
+        # Batches of 2 over 7 rows: each batch is prepared while the one before is written.
+        rows = [
+            HEADER,
+            ["Ada Lovelace", "ada@analytical.example.com", "+44 20 7946 0018", "Analytical Engines Ltd", "GB", "fair"],
+            ["ASDFGH QWERTY", "x@mailinator.com", "12345", "", "US", "fair"],
+            ["Grace Hopper", "grace@navy.example.com", "(415) 555-0100", "Navy", "IN", "webinar"],
+            ["Ada Lovelace", "ada.other@example.com", "", "Analytical Engines", "GB", "fair"],
+            ["Visit www.spam.example", "spam@example.com", "", "", "", "fair"],
+            ["Zoë Müller", "zoe@example.de", "030 1234567", "Beispiel GmbH", "DE", "fair"],
+            ["Grace Hopper", "grace@navy.example.com", "", "Navy", "US", "webinar"],
+        ]
+        fields = ["spam_score", "spam_reasons", "validation_status", "validation_errors", "name_key", "is_duplicate",
+                  "lead_score", "score_factors", "phone", "email", "country"]  # fmt: skip
+
+        _import(rows, company, manager, mode=ImportMode.FLAG, batch_size=2)
+        saved = Lead.objects.filter(company=company).order_by("pk")
+        imported = [{name: getattr(lead, name) for name in fields} for lead in saved]
+        typed = []
+        for name, email, phone, firm, country, campaign in rows[1:]:
+            lead = Lead(company=other_company, lead_name=name, email=email, phone=phone, company_name=firm,
+                        country=country, campaign=campaign, source="import")  # fmt: skip
+            process_lead(lead)
+            lead.save()
+            typed.append({name: getattr(lead, name) for name in fields})
+
+        assert [lead["country"] for lead in imported] == ["GB", "US", "IN", "GB", "", "DE", "US"]
+        assert [lead["spam_score"] > 0 for lead in imported] == [False, True, False, False, True, False, False]
+        assert [lead["is_duplicate"] for lead in imported] == [False, False, False, True, False, False, True]
+        assert imported == typed
