@@ -23,7 +23,7 @@ from deals.models import Deal
 from leads.conversion import lead_convert
 from leads.export_views import lead_export
 from leads.models import Lead, LeadStatus
-from tests.factories import ContactFactory, LeadFactory
+from tests.factories import AccountFactory, ContactFactory, LeadFactory
 
 OLD = {
     "first_name": "Ada",
@@ -55,6 +55,8 @@ def personal_lead(company, **fields):
 
 
 def personal_contact(company, **fields):
+    # The account's name is fixed: a random one ("Davis and Adams") can hold an old value ("Ada").
+    fields.setdefault("account", AccountFactory(company=company, name="Northwind Traders"))
     contact = ContactFactory(company=company, **OLD, gdpr_consent=True, **fields)
     contact.email = NEW_EMAIL
     contact.save()
