@@ -29,16 +29,13 @@ PCT = Decimal("0.01")
 
 # Bootstrap's palette, so charts match the badges.
 BLUE = "#0d6efd"
-INDIGO = "#6610f2"
 CYAN = "#0dcaf0"
 TEAL = "#20c997"
 GREEN = "#198754"
 YELLOW = "#ffc107"
 ORANGE = "#fd7e14"
 RED = "#dc3545"
-GREY = "#6c757d"
 LIGHT_GREY = "#adb5bd"
-PALETTE = (BLUE, TEAL, ORANGE, INDIGO, CYAN, RED, YELLOW, GREEN, GREY)
 
 _ids = itertools.count(1)
 

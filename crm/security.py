@@ -4,7 +4,8 @@ login sees, and the one way a page may be framed by another site.
 - `ActiveMembershipBackend`: Django's ModelBackend (inactive users are refused, at login and on every request, so
   a deactivated user is signed out on their next click) that also refuses the users of a deactivated Company, and
   loads the user's membership and Company with the user (the pages need them anyway).
-- `client_ip`: the address django-axes keys login throttling on (with the username).
+- `client_ip`: the client's address, proxy-aware: django-axes keys login throttling on it (with the username),
+  the web-to-lead form its rate limits and `submitted_ip`. The one copy: every caller asks this function.
 - `lockout_response`: the page a locked-out login gets: 429, the same words whoever the username names.
 - `embeddable`: lets a public view be shown in a customer's iframe (X-Frame-Options off, CSP frame-ancestors).
 """

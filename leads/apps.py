@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class LeadsConfig(AppConfig):
     name = "leads"
+
+    def ready(self):
+        from .quality.lookups import register_lookups  # it imports the models, which load only after apps are
+
+        register_lookups()

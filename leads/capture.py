@@ -10,7 +10,10 @@ Abuse: no CSRF check (customers embed the form in their own pages' iframes, wher
 ours; the view has no session to protect - see `web_to_lead`), a honeypot field hidden by CSS (a filled one sends
 the lead to the spam filter and the visitor to the usual thank-you page, so robots learn nothing), a minimum fill
 time (a signed timestamp in a hidden field: too fast is refused; a little slow still earns spam points), and rate
-limits per IP and per email in Django's cache. Everything refused gets a plain page with a 400 or 429, never a 500.
+limits per client address and per email, each per Company, in Django's cache. The client address is
+`crm.security.client_ip`'s: behind a proxy (BEHIND_PROXY, TRUSTED_PROXY_COUNT) the one the proxy forwarded, so
+visitors do not share the proxy's bucket and `submitted_ip` (which the `ip_velocity` spam rule counts) is theirs.
+Everything refused gets a plain page with a 400 or 429, never a 500.
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ import hashlib
 import time
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
 from django.core.cache import cache
@@ -31,7 +33,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from crm.models import Company, Source
-from crm.security import embeddable
+from crm.security import client_ip, embeddable
 
 from .models import Lead
 from .quality.validation import parse_phone
@@ -96,19 +98,10 @@ def source_from_utm(utm_source: str, utm_medium: str) -> str:
     return MEDIUM_SOURCES.get(medium) or SOURCE_SOURCES.get(source) or Source.WEB
 
 
-def client_ip(request) -> str | None:
-    """The visitor's IP. Behind a proxy, set CRM_CLIENT_IP_HEADER (e.g. "HTTP_X_REAL_IP") to the header it sets."""
-    header = getattr(settings, "CRM_CLIENT_IP_HEADER", "")
-    value = request.META.get(header, "") if header else ""
-    value = (value.split(",")[0].strip() if value else "") or request.META.get("REMOTE_ADDR", "")
-    try:
-        return forms.GenericIPAddressField().clean(value)
-    except forms.ValidationError:
-        return None
-
-
-def _cache_key(kind: str, value: str) -> str:
-    return f"web-to-lead:{kind}:{hashlib.sha256(value.encode()).hexdigest()}"
+def _cache_key(kind: str, company: Company, value: str) -> str:
+    """The cache key of one rate limit: a Company's form counts its own visitors (one address or email sending
+    another Company's form does not use up this one's allowance)."""
+    return f"web-to-lead:{kind}:{company.pk}:{hashlib.sha256(value.encode()).hexdigest()}"
 
 
 def _over_limit(key: str, limit: int) -> bool:
@@ -223,7 +216,7 @@ def web_to_lead(request, slug):
         return render(request, "leads/capture/form.html", {"company": company, "form": form})
 
     ip = client_ip(request)
-    ip_key = _cache_key("ip", ip or "unknown")
+    ip_key = _cache_key("ip", company, ip or "unknown")
     if _over_limit(ip_key, IP_LIMIT):
         return _refuse(request, company, _("Too many forms were sent from your network. Try again later."), 429)
     seconds = fill_seconds(request.POST.get("started", ""), company)
@@ -235,7 +228,7 @@ def web_to_lead(request, slug):
     form = WebLeadForm(request.POST, instance=lead)
     if not form.is_valid():
         return render(request, "leads/capture/form.html", {"company": company, "form": form})
-    email_key = _cache_key("email", form.cleaned_data["email"].strip().lower())
+    email_key = _cache_key("email", company, form.cleaned_data["email"].strip().lower())
     if _over_limit(email_key, EMAIL_LIMIT):
         return _refuse(request, company, _("We already have several requests from this email. Thank you!"), 429)
 

@@ -25,7 +25,6 @@ from django.utils.translation import gettext as _
 SNIFF_BYTES = 64 * 1024
 CHUNK_BYTES = 1024 * 1024
 DELIMITERS = (",", ";", "\t", "|")
-DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 SAVE_AS_UTF8 = (
     "In Excel choose File > Save As > “CSV UTF-8 (comma delimited)”; "
     "in LibreOffice tick “Edit filter settings” and pick Unicode (UTF-8)."
@@ -61,10 +60,6 @@ class CsvInfo:
     header_row: int  # the row number of the header (1 unless blank lines or a sep= line precede it)
     sample: list[tuple[int, list[str]]] = field(default_factory=list)  # the first data rows
     has_bom: bool = False
-
-    @property
-    def delimiter_name(self) -> str:
-        return DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))
 
 
 def _check_signature(head: bytes) -> None:

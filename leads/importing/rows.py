@@ -25,12 +25,12 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from accounts.models import CompanySize
+from crm.csv_export import FORMULA_TRIGGERS
 from crm.models import Source, company_users, is_manager
 from leads.models import AuthorityLevel, BudgetRange, Lead, LeadStage, LeadStatus, Timeline
 
 from .mapping import FIELDS_BY_NAME, fold_header
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 LEAD_FIELDS = {f.name for f in Lead._meta.get_fields() if getattr(f, "concrete", False)}
 IMPORTABLE_STATUSES = (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED, LeadStatus.DISQUALIFIED)
 
@@ -162,7 +162,7 @@ class ParsedRow:
 
 def unescape_formula(value: str) -> str:
     """`'=SUM(A1)` (as our export writes it) -> `=SUM(A1)`; anything else unchanged."""
-    if len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r":
+    if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_TRIGGERS:
         return value[1:]
     return value
 

@@ -3,13 +3,20 @@
 An import batch looks a thousand emails, phones and name keys up at once. `__in` builds and binds one placeholder
 per value (Django prepares each, psycopg splits and quotes the query text around each), which costs more than
 PostgreSQL takes to answer; one array parameter costs almost nothing. `in_values(name, values)` picks it on
-PostgreSQL and `__in` elsewhere. Registered, on import, on the fields the quality queries filter on.
+PostgreSQL and `__in` elsewhere. `register_lookups()` adds it to the fields the quality queries filter on; the
+leads app calls it in `LeadsConfig.ready`, once every model is loaded.
 """
 
 from __future__ import annotations
 
 from django.db import connection
 from django.db.models import Lookup, Q
+
+from contacts.models import Contact
+from leads.models import Lead
+
+# The fields `in_values` is asked about, per model.
+ANY_OF_FIELDS = ((Lead, ("email", "phone", "name_key")), (Contact, ("email", "phone")))
 
 
 def array_literal(values) -> str:
@@ -35,13 +42,7 @@ def in_values(name: str, values) -> Q:
     return Q(**{f"{name}__in": values})
 
 
-def register() -> None:
-    from contacts.models import Contact
-    from leads.models import Lead
-
-    for model, names in ((Lead, ("email", "phone", "name_key")), (Contact, ("email", "phone"))):
+def register_lookups() -> None:
+    for model, names in ANY_OF_FIELDS:
         for name in names:
             model._meta.get_field(name).register_lookup(AnyOf)
-
-
-register()

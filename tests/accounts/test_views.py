@@ -4,6 +4,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from accounts.models import Account, AccountType, Health, Lifecycle
 from crm.models import Role
@@ -95,9 +96,12 @@ class TestAccountAccessGrid:
 
         response = client.get(reverse("accounts:detail", kwargs={"pk": account.pk}))
 
-        if may_edit is not None:
-            edit_url = reverse("accounts:update", kwargs={"pk": account.pk})
-            assert (edit_url in response.content.decode()) is may_edit
+        page = response.content.decode()
+        edit_url = reverse("accounts:update", kwargs={"pk": account.pk})
+        assert (edit_url in page) is bool(may_edit)
+        if may_edit is None:  # another Company's user: a 404 that names nothing of the account
+            assert response.status_code == 404
+            assert escape(account.name) not in page
 
     @pytest.mark.parametrize(("who", "may_edit"), GRID)
     def test_the_edit_form_opens_for_the_owner_and_managers_only(self, as_user, account, who, may_edit):

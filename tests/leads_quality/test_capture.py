@@ -252,3 +252,90 @@ class TestAbuse:
 
         assert response.status_code == 429
         assert 'data-testid="web-to-lead-refused"' in response.text
+
+
+PROXY = "10.0.0.1"  # REMOTE_ADDR of every request behind the load balancer
+
+
+def via_proxy(visitor, company, address, **data):
+    """A post as the load balancer forwards it: it appends the visitor's address to X-Forwarded-For."""
+    return visitor.post(
+        url(company), form_data(company, **data), REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=address
+    ).status_code
+
+
+def use_up_the_limit(visitor, company, forwarded_for, prefix):
+    """Send as many forms as one address may (each with its own email): every one is accepted."""
+    emails = [f"{prefix}{n}@example.com" for n in range(capture.IP_LIMIT)]
+    codes = [via_proxy(visitor, company, forwarded_for, email=email) for email in emails]
+    assert codes == [302] * capture.IP_LIMIT
+
+
+def rules_of(lead):
+    return {reason["rule"] for reason in lead.spam_reasons}
+
+
+class TestBehindAProxy:
+    """The README's production set-up: BEHIND_PROXY=true, one proxy that appends to X-Forwarded-For."""
+
+    @pytest.fixture(autouse=True)
+    def behind_one_proxy(self, settings):
+        settings.BEHIND_PROXY = True
+        settings.TRUSTED_PROXY_COUNT = 1  # what crm/settings.py computes from BEHIND_PROXY=true
+        settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+    def test_eight_visitors_from_eight_addresses_each_send_the_form(self, visitor, company):
+        addresses = [f"198.51.100.{n}" for n in range(1, 9)]
+
+        codes = [
+            via_proxy(visitor, company, address, email=f"visitor{n}@example.com") for n, address in enumerate(addresses)
+        ]
+
+        assert codes == [302] * 8
+        assert sorted(str(ip) for ip in Lead.objects.values_list("submitted_ip", flat=True)) == sorted(addresses)
+
+    def test_one_address_is_limited_alone(self, visitor, company):
+        busy, quiet = "198.51.100.20", "198.51.100.21"
+        use_up_the_limit(visitor, company, busy, "busy")
+
+        refused = via_proxy(visitor, company, busy, email="busy-again@example.com")
+        passed = via_proxy(visitor, company, quiet, email="quiet@example.com")
+
+        assert refused == 429
+        assert passed == 302
+        assert Lead.objects.filter(submitted_ip=busy).count() == capture.IP_LIMIT
+
+    def test_an_address_the_visitor_forwards_itself_does_not_escape_the_limit(self, visitor, company):
+        busy = "198.51.100.30"
+        use_up_the_limit(visitor, company, f"192.0.2.1, {busy}", "forger")
+
+        refused = via_proxy(visitor, company, f"192.0.2.99, {busy}", email="forger-again@example.com")
+
+        assert refused == 429
+
+    def test_the_lead_stores_the_visitors_address_not_the_proxys(self, visitor, company):
+        via_proxy(visitor, company, "6.6.6.6, 198.51.100.40")
+
+        assert str(Lead.objects.get().submitted_ip) == "198.51.100.40"
+
+    def test_ip_velocity_counts_leads_per_visitor_not_per_proxy(self, visitor, company):
+        for n in range(4):
+            via_proxy(visitor, company, f"198.51.100.{50 + n}", email=f"someone{n}@example.com")
+        for n in range(4):
+            via_proxy(visitor, company, "198.51.100.60", email=f"repeat{n}@example.com")
+
+        distinct = Lead.objects.filter(email__startswith="someone").order_by("pk")
+        repeated = Lead.objects.filter(email__startswith="repeat").order_by("pk")
+        assert ["ip_velocity" in rules_of(lead) for lead in distinct] == [False] * 4
+        assert ["ip_velocity" in rules_of(lead) for lead in repeated] == [False, False, False, True]
+
+    def test_two_companies_forms_keep_separate_limits_for_one_address(self, visitor, company, other_company):
+        address = "198.51.100.70"
+        use_up_the_limit(visitor, company, address, "both")
+
+        refused = via_proxy(visitor, company, address, email="both-again@example.com")
+        other_form = via_proxy(visitor, other_company, address, email="both-again@example.com")
+
+        assert refused == 429
+        assert other_form == 302
+        assert Lead.objects.filter(company=other_company, submitted_ip=address).count() == 1
