@@ -6,7 +6,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from crm.demo import DEMO_COMPANY_SLUG, DEMO_PASSWORD, DEMO_SEED, DemoConflictError, seed_demo
+from crm.site.demo import DEMO_COMPANY_SLUG, DEMO_PASSWORD, DEMO_SEED, DemoConflictError, seed_demo
 
 
 def _counted(counts: dict[str, int]) -> str:
