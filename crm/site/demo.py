@@ -67,8 +67,8 @@ class DemoConflictError(Exception):
 class SeedResult:
     company: Company
     users: list  # [(user, membership)] in DEMO_USERS order
-    created: dict[str, int] = field(default_factory=dict)  # model label -> rows created
-    existing: dict[str, int] = field(default_factory=dict)  # model label -> rows already there (skipped)
+    created: dict[type, int] = field(default_factory=dict)  # model -> rows created
+    existing: dict[type, int] = field(default_factory=dict)  # model -> rows already there (skipped)
 
 
 DATA_MODELS = (Account, Contact, Deal, Lead)
@@ -82,9 +82,9 @@ def seed_demo(*, seed: int = DEMO_SEED, now: datetime | None = None) -> SeedResu
             slug=DEMO_COMPANY_SLUG,
             defaults={"name": DEMO_COMPANY_NAME, "currency": "USD", "default_campaign": "website"},
         )
-        created = {"crm.Company": int(company_created)}
-        users, created["auth.User"], created["crm.Membership"] = _ensure_users(company)
-        existing = {model._meta.label: model.objects.for_company(company).count() for model in DATA_MODELS}
+        created = {Company: int(company_created)}
+        users, created[get_user_model()], created[Membership] = _ensure_users(company)
+        existing = {model: model.objects.for_company(company).count() for model in DATA_MODELS}
         if any(existing.values()):
             return SeedResult(company=company, users=users, created=created, existing=existing)
         by_username = {user.username: user for user, _membership in users}
@@ -255,16 +255,16 @@ class _DemoBuilder:
         self.manager = users["manager"]
         self.reps = [users["rep1"], users["rep2"]]
 
-    def build(self) -> dict[str, int]:
+    def build(self) -> dict[type, int]:
         accounts = self._accounts()
         contacts = self._contacts(accounts)
         deals = self._deals(accounts, contacts)
         leads = self._leads(deals)
         return {
-            "accounts.Account": len(accounts),
-            "contacts.Contact": len(contacts),
-            "deals.Deal": len(deals),
-            "leads.Lead": len(leads),
+            Account: len(accounts),
+            Contact: len(contacts),
+            Deal: len(deals),
+            Lead: len(leads),
         }
 
     # --- helpers ----------------------------------------------------------------------------------------
