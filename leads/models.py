@@ -451,4 +451,4 @@ class LeadScoreModel(models.Model):
         return f"lr-v{self.version}"
 
 
-from .import_models import LeadImport, LeadImportRow  # noqa: E402,F401
+from .importing.models import LeadImport, LeadImportRow  # noqa: E402,F401

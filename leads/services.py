@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from crm.history import acting_as
 from crm.models import company_users, is_manager, membership_of
 
-from .conversion import Conversion, ConversionError, lead_convert  # noqa: F401  (the conversion workflow)
+from .conversion.service import Conversion, ConversionError, lead_convert  # noqa: F401  (the conversion workflow)
 from .models import Lead, LeadStage, LeadStatus
 from .quality import process_lead as run_quality_pipeline
 from .quality.scoring import score

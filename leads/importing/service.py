@@ -30,7 +30,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from leads.import_models import ImportMode, ImportStatus, LeadImport, LeadImportError, LeadImportRow, RowAction
+from leads.importing.models import ImportMode, ImportStatus, LeadImport, LeadImportError, LeadImportRow, RowAction
 from leads.models import Lead, LeadStatus
 
 from . import writer

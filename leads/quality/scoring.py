@@ -38,7 +38,7 @@ from django_countries import countries
 
 from accounts.models import CompanySize
 from crm.models import Source
-from leads.conversion import is_free_email_domain
+from leads.conversion.service import is_free_email_domain
 from leads.models import (
     AuthorityLevel,
     BudgetRange,

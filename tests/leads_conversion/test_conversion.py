@@ -13,7 +13,7 @@ from accounts.models import Account, AccountType, Lifecycle
 from contacts.models import Channel, Contact, ContactRole
 from crm.models import Role, Source
 from deals.models import Deal, DealStage, ForecastCategory
-from leads.conversion import (
+from leads.conversion.service import (
     FREE_EMAIL_DOMAINS,
     TIMELINE_CLOSE_DAYS,
     ConversionError,

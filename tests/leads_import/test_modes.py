@@ -5,8 +5,8 @@ import io
 import pytest
 
 from crm.models import Role
-from leads.import_models import ImportMode, LeadImportRow, RowAction
-from leads.importing import import_file
+from leads.importing.models import ImportMode, LeadImportRow, RowAction
+from leads.importing.service import import_file
 from leads.models import Lead, LeadStatus, ValidationStatus
 from leads.quality import process_lead
 from tests.factories import ContactFactory, LeadFactory, member

@@ -10,9 +10,9 @@ from django.db import connection
 from django.utils import timezone
 
 from crm.models import Role
-from leads.import_models import ImportMode, ImportStatus, LeadImport, LeadImportError, LeadImportRow
-from leads.importing import import_file, import_undo
 from leads.importing import service as import_service
+from leads.importing.models import ImportMode, ImportStatus, LeadImport, LeadImportError, LeadImportRow
+from leads.importing.service import import_file, import_undo
 from leads.models import Lead
 from tests.factories import LeadFactory, member
 

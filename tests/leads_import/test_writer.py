@@ -9,8 +9,9 @@ from django.db import connection
 
 from crm.history import acting_as
 from crm.models import Company
-from leads.import_models import ImportStatus, LeadImportRow
-from leads.importing import import_file, writer
+from leads.importing import writer
+from leads.importing.models import ImportStatus, LeadImportRow
+from leads.importing.service import import_file
 from leads.models import Lead
 from leads.quality import process_leads
 from tests.factories import ContactFactory

@@ -37,7 +37,7 @@ from contacts.models import Channel, Contact, ContactRole
 from crm.models import membership_of
 from deals.models import STAGE_FORECAST_CATEGORY, Deal, DealStage
 
-from .models import AuthorityLevel, Lead, LeadStatus, Timeline
+from ..models import AuthorityLevel, Lead, LeadStatus, Timeline
 
 # Mailbox providers: an address there says nothing about the person's employer, so these domains never
 # become an account's website and never match an account. The one list of them in the project.
