@@ -38,82 +38,7 @@ from crm.models import membership_of
 from deals.models import STAGE_FORECAST_CATEGORY, Deal, DealStage
 
 from ..models import AuthorityLevel, Lead, LeadStatus, Timeline
-
-# Mailbox providers: an address there says nothing about the person's employer, so these domains never
-# become an account's website and never match an account. The one list of them in the project.
-FREE_EMAIL_DOMAINS = frozenset(
-    {
-        "gmail.com",
-        "googlemail.com",
-        "yahoo.com",
-        "ymail.com",
-        "rocketmail.com",
-        "outlook.com",
-        "hotmail.com",
-        "live.com",
-        "msn.com",
-        "passport.com",
-        "icloud.com",
-        "me.com",
-        "mac.com",
-        "aol.com",
-        "aim.com",
-        "proton.me",
-        "protonmail.com",
-        "protonmail.ch",
-        "pm.me",
-        "tutanota.com",
-        "tuta.io",
-        "fastmail.com",
-        "hey.com",
-        "zoho.com",
-        "zohomail.com",
-        "mail.com",
-        "email.com",
-        "gmx.com",
-        "gmx.net",
-        "gmx.de",
-        "web.de",
-        "t-online.de",
-        "freenet.de",
-        "orange.fr",
-        "free.fr",
-        "laposte.net",
-        "libero.it",
-        "virgilio.it",
-        "mail.ru",
-        "bk.ru",
-        "inbox.ru",
-        "list.ru",
-        "rambler.ru",
-        "yandex.com",
-        "yandex.ru",
-        "ya.ru",
-        "rediffmail.com",
-        "rediff.com",
-        "qq.com",
-        "163.com",
-        "126.com",
-        "yeah.net",
-        "sina.com",
-        "sohu.com",
-        "naver.com",
-        "daum.net",
-        "hanmail.net",
-        "seznam.cz",
-        "wp.pl",
-        "o2.pl",
-        "interia.pl",
-        "comcast.net",
-        "verizon.net",
-        "att.net",
-        "sbcglobal.net",
-        "btinternet.com",
-    }
-)
-# Providers with a domain per country (gmx.at, yandex.kz, yahoo.co.in, hotmail.co.uk, outlook.in, live.fr...):
-# the first label of the domain is enough.
-FREE_EMAIL_PROVIDER_LABELS = frozenset({"gmx", "yandex", "yahoo", "hotmail", "outlook", "live", "rediffmail"})
+from ..quality.free_email import is_free_email_domain
 
 # Expected close date of the deal, in days from the conversion, by the lead's timeline: about the middle of each
 # range (1-3 months -> 2 months, 3-6 months -> 4.5 months, 6-12 months -> 9 months), two weeks for "immediately",
@@ -187,11 +112,6 @@ def email_domain(email: str) -> str:
     if "@" not in email:
         return ""
     return domain_of_website(email.rsplit("@", 1)[1])
-
-
-def is_free_email_domain(domain: str) -> bool:
-    domain = (domain or "").strip().lower()
-    return domain in FREE_EMAIL_DOMAINS or domain.split(".", 1)[0] in FREE_EMAIL_PROVIDER_LABELS
 
 
 def corporate_domain(email: str) -> str:
