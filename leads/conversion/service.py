@@ -32,8 +32,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, AccountType, Lifecycle, domain_of_website, normalise_company_name
+from accounts.services import account_create
 from accounts.validators import normalise_gstin
 from contacts.models import Channel, Contact, ContactRole
+from contacts.services import contact_create
 from crm.models import membership_of
 from deals.models import STAGE_FORECAST_CATEGORY, Deal, DealStage
 
@@ -395,24 +397,22 @@ def _resolve_account(lead: Lead, *, by, account: Account | None, gstin: str) -> 
         _save_filled(account, changed, field="account", label=_("Account"))
         return account, False
 
-    account = Account(
-        company=lead.company,
-        created_by=by if by and by.is_authenticated else None,
-        name=new_account_name(lead),
-        website=f"https://{website_domain}" if website_domain else "",
-        country=lead.country,
-        gstin=normalise_gstin(gstin),
-        account_type=AccountType.PROSPECT,
-        lifecycle_stage=Lifecycle.SQA,
-        account_owner=_owner_for(lead, by),
-    )
     try:
-        account.full_clean()
+        account = account_create(
+            company=lead.company,
+            by=by,
+            name=new_account_name(lead),
+            website=f"https://{website_domain}" if website_domain else "",
+            country=lead.country,
+            gstin=gstin,
+            account_type=AccountType.PROSPECT,
+            lifecycle_stage=Lifecycle.SQA,
+            owner=_owner_for(lead, by),
+        )
     except ValidationError as error:
         if "gstin" in getattr(error, "message_dict", {}):
             raise ConversionError({"gstin": error.message_dict["gstin"]}) from error
         _refuse("account", error, _("New account"))
-    account.save()
     return account, True
 
 
@@ -469,28 +469,25 @@ def _resolve_contact(lead: Lead, *, by, account: Account, contact: Contact | Non
         return contact, False
 
     first, last = _contact_names(lead)
-    contact = Contact(
-        company=lead.company,
-        created_by=by if by and by.is_authenticated else None,
-        account=account,
-        first_name=first,
-        last_name=last,
-        email=lead.email,
-        phone=lead.phone,
-        job_title=lead.job_title,
-        role=AUTHORITY_CONTACT_ROLE.get(lead.authority_level, ""),
-        preferred_channel=Channel.EMAIL if lead.email or not lead.phone else Channel.PHONE,
-        gdpr_consent=lead.gdpr_consent,
-        opt_in_date=lead.opt_in_date,
-        dnd_status=lead.dnd_status,
-        is_primary_contact=needs_primary,
-        owner=owner,
-    )
     try:
-        contact.full_clean()
+        contact = contact_create(
+            account=account,
+            by=by,
+            first_name=first,
+            last_name=last,
+            email=lead.email,
+            phone=lead.phone,
+            job_title=lead.job_title,
+            role=AUTHORITY_CONTACT_ROLE.get(lead.authority_level, ""),
+            preferred_channel=Channel.EMAIL if lead.email or not lead.phone else Channel.PHONE,
+            gdpr_consent=lead.gdpr_consent,
+            opt_in_date=lead.opt_in_date,
+            dnd_status=lead.dnd_status,
+            is_primary_contact=needs_primary,
+            owner=owner,
+        )
     except ValidationError as error:
         _refuse("contact", error, _("New contact"))
-    contact.save()
     return contact, True
 
 
