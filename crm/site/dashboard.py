@@ -84,25 +84,7 @@ def dashboard_context(user, params=None) -> dict:
 
 def rep_dashboard(user, *, company, today: date) -> dict:
     currency = company.currency
-    my_leads = Lead.objects.visible_to(user).filter(lead_owner=user)
-
-    # My open leads by status (one query).
-    counted = dict(my_leads.filter(status__in=OPEN_STATUSES).order_by().values_list("status").annotate(n=Count("pk")))
-    leads_by_status = [
-        {
-            "status": status.value,
-            "label": str(status.label),
-            "count": counted.get(status.value, 0),
-            "href": _url("leads:list", status=status.value, lead_owner=user.pk),
-        }
-        for status in OPEN_STATUSES
-    ]
-    # My unworked new leads: status new, oldest first (one query; their number is in the row above).
-    unworked = list(
-        my_leads.filter(status=LeadStatus.NEW)
-        .only("pk", "lead_name", "email", "company_name", "source", "campaign", "lead_score", "created_at")
-        .order_by("created_at", "pk")[:LIST_ROWS]
-    )
+    counted, leads_by_status, unworked = _my_open_leads(user)
 
     my_deals = Deal.objects.visible_to(user).filter(owner=user)
     by_stage = forecast.by_stage(my_deals.open(), currency=currency, stages=OPEN_STAGES)
@@ -116,23 +98,7 @@ def rep_dashboard(user, *, company, today: date) -> dict:
     closing_deals = list(closing.select_related("account").order_by("expected_close_date", "pk")[:CLOSING_ROWS])
 
     quarter = forecast.Period.quarter(today)
-    my_forecast = forecast.forecast_for_user(user, quarter)
-    row = next((one for one in my_forecast.rows if one.owner_id == user.pk), my_forecast.total)
-    forecast_lines = [
-        {
-            "key": key,
-            "label": str(DealStage.CLOSED_WON.label) if key == forecast.WON else str(_category_label(key)),
-            "bucket": row.won if key == forecast.WON else row.categories[key],
-            "href": _url("deals:forecast", **quarter.params(), column=key, owner=user.pk) + "#drill-down",
-        }
-        for key in (*(category.value for category in forecast.FORECAST_CATEGORIES), forecast.WON)
-    ]
-    forecast_items = [
-        charts.money_item(
-            line["label"], line["bucket"].total, currency, color=_category_color(line["key"]), href=line["href"]
-        )
-        for line in forecast_lines
-    ]
+    row, forecast_lines, forecast_items = _my_forecast(user, quarter, currency)
     return {
         "view": "rep",
         "currency": currency,
@@ -171,6 +137,51 @@ def rep_dashboard(user, *, company, today: date) -> dict:
         "forecast_lines": forecast_lines,
         "forecast_chart": charts.hbar_chart(forecast_items, title=_("My forecast for %(q)s") % {"q": quarter.label}),
     }
+
+
+def _my_open_leads(user) -> tuple[dict, list[dict], list]:
+    """The user's open leads counted by status (one query) and their oldest unworked new leads (one query)."""
+    my_leads = Lead.objects.visible_to(user).filter(lead_owner=user)
+    # My open leads by status (one query).
+    counted = dict(my_leads.filter(status__in=OPEN_STATUSES).order_by().values_list("status").annotate(n=Count("pk")))
+    leads_by_status = [
+        {
+            "status": status.value,
+            "label": str(status.label),
+            "count": counted.get(status.value, 0),
+            "href": _url("leads:list", status=status.value, lead_owner=user.pk),
+        }
+        for status in OPEN_STATUSES
+    ]
+    # My unworked new leads: status new, oldest first (one query; their number is in the row above).
+    unworked = list(
+        my_leads.filter(status=LeadStatus.NEW)
+        .only("pk", "lead_name", "email", "company_name", "source", "campaign", "lead_score", "created_at")
+        .order_by("created_at", "pk")[:LIST_ROWS]
+    )
+    return counted, leads_by_status, unworked
+
+
+def _my_forecast(user, quarter, currency) -> tuple:
+    """The user's forecast row for the quarter, its lines (category or won, with a drill-down link) and bars."""
+    my_forecast = forecast.forecast_for_user(user, quarter)
+    row = next((one for one in my_forecast.rows if one.owner_id == user.pk), my_forecast.total)
+    forecast_lines = [
+        {
+            "key": key,
+            "label": str(DealStage.CLOSED_WON.label) if key == forecast.WON else str(_category_label(key)),
+            "bucket": row.won if key == forecast.WON else row.categories[key],
+            "href": _url("deals:forecast", **quarter.params(), column=key, owner=user.pk) + "#drill-down",
+        }
+        for key in (*(category.value for category in forecast.FORECAST_CATEGORIES), forecast.WON)
+    ]
+    forecast_items = [
+        charts.money_item(
+            line["label"], line["bucket"].total, currency, color=_category_color(line["key"]), href=line["href"]
+        )
+        for line in forecast_lines
+    ]
+    return row, forecast_lines, forecast_items
 
 
 def _short_money(currency, **values) -> dict[str, str]:
@@ -238,15 +249,7 @@ def manager_dashboard(user, *, company, today: date, params) -> dict:
     by_stage = forecast.by_stage(open_deals, currency=currency, stages=OPEN_STAGES)
     pipeline = _stage_rows(by_stage)
     by_stage_total = sum(by_stage.values(), forecast.Bucket())
-    by_owner = forecast.by_owner(open_deals, currency=currency)
-    owner_rows = [
-        {
-            "owner": owner,
-            "figures": bucket,
-            "href": _url("deals:list", status="open", owner="null" if owner["id"] is None else owner["id"]),
-        }
-        for owner, bucket in by_owner
-    ]
+    owner_rows = _owner_rows(open_deals, currency)
 
     quarter = forecast.Period.quarter(today)
     team_forecast = forecast.forecast_for_user(user, quarter)
@@ -255,13 +258,7 @@ def manager_dashboard(user, *, company, today: date, params) -> dict:
     overdue_totals = forecast.totals(overdue, currency=currency)
     overdue_deals = list(overdue.select_related("account", "owner").order_by("expected_close_date", "pk")[:LIST_ROWS])
 
-    window = params.get("leads") if params.get("leads") in LEAD_WINDOWS else DEFAULT_LEAD_WINDOW
-    since = lead_window_start(window, today)
-    funnel = lead_funnel(user, since=since)
-    attribution = {
-        dimension: lead_attribution(user, dimension=dimension, since=since, currency=currency)
-        for dimension in ("source", "campaign", "medium")
-    }
+    window, since, funnel, attribution = _lead_figures(user, params=params, today=today, currency=currency)
 
     return {
         "view": "manager",
@@ -315,6 +312,31 @@ def manager_dashboard(user, *, company, today: date, params) -> dict:
         "attribution": attribution,
         "attribution_chart": attribution_chart(attribution["source"]["rows"], currency),
     }
+
+
+def _owner_rows(open_deals, currency) -> list[dict]:
+    """The open pipeline per owner (one query), each with a link to the owner's open deals."""
+    by_owner = forecast.by_owner(open_deals, currency=currency)
+    return [
+        {
+            "owner": owner,
+            "figures": bucket,
+            "href": _url("deals:list", status="open", owner="null" if owner["id"] is None else owner["id"]),
+        }
+        for owner, bucket in by_owner
+    ]
+
+
+def _lead_figures(user, *, params, today: date, currency: str) -> tuple:
+    """The lead window asked for (`?leads=`), its first day, the funnel and the attribution by dimension."""
+    window = params.get("leads") if params.get("leads") in LEAD_WINDOWS else DEFAULT_LEAD_WINDOW
+    since = lead_window_start(window, today)
+    funnel = lead_funnel(user, since=since)
+    attribution = {
+        dimension: lead_attribution(user, dimension=dimension, since=since, currency=currency)
+        for dimension in ("source", "campaign", "medium")
+    }
+    return window, since, funnel, attribution
 
 
 def attribution_chart(rows, currency) -> charts.HBarChart:
