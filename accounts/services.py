@@ -1,9 +1,46 @@
-"""Account workflows. Accounts are never deleted: they are deactivated and can be reactivated."""
+"""Account workflows: creating an account for another workflow (lead conversion). Accounts are never deleted:
+they are deactivated and can be reactivated."""
 
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .models import Account
+from crm.models import Company
+
+from .models import Account, AccountType, Lifecycle
+from .validators import normalise_gstin
+
+
+def account_create(
+    *,
+    company: Company,
+    by: AbstractBaseUser | None,
+    name: str,
+    website: str = "",
+    country: str = "",
+    gstin: str = "",
+    account_type: str = AccountType.PROSPECT,
+    lifecycle_stage: str = Lifecycle.MQA,
+    owner: AbstractBaseUser | None = None,
+) -> Account:
+    """Create an account of `company` (the GSTIN normalised). Raises the model's ValidationError (with its
+    `message_dict`) when a field is refused; nothing is saved then."""
+    account = Account(
+        company=company,
+        created_by=by if by and by.is_authenticated else None,
+        name=name,
+        website=website,
+        country=country,
+        gstin=normalise_gstin(gstin),
+        account_type=account_type,
+        lifecycle_stage=lifecycle_stage,
+        account_owner=owner,
+    )
+    account.full_clean()
+    account.save()
+    return account
 
 
 def account_deactivate(*, account: Account, by) -> Account:

@@ -191,7 +191,7 @@ def main() -> None:
     old_config = setup_databases(verbosity=0, interactive=False, serialized_aliases=[])
     try:
         from crm.models import Company, Membership, Role
-        from leads.import_models import LeadImport
+        from leads.importing.models import LeadImport
         from tests.factories import UserFactory
 
         test_name = connection.settings_dict["NAME"]

@@ -6,7 +6,7 @@ Runs against the configured database (DATABASE_URL, default the project's SQLite
 transaction that is rolled back: a throwaway Company with `--existing` saved leads and contacts to match
 against, and a trained-model stand-in (unless `--prior`), so scoring runs the logistic-regression path.
 Prints leads per second for each stage, batched as an import runs it (`leads.quality.BATCH_SIZE`), and for
-`process_leads` end to end on a fresh copy of the leads.
+`assess_quality_batch` end to end on a fresh copy of the leads.
 """
 
 import argparse
@@ -31,7 +31,7 @@ from accounts.models import Account  # noqa: E402
 from contacts.models import Contact  # noqa: E402
 from crm.models import Company, Source  # noqa: E402
 from leads.models import AuthorityLevel, BudgetRange, Lead, LeadScoreModel, Timeline  # noqa: E402
-from leads.quality import BATCH_SIZE, duplicates, process_leads, scoring, spam, validation  # noqa: E402
+from leads.quality import BATCH_SIZE, assess_quality_batch, duplicates, scoring, spam, validation  # noqa: E402
 
 FIRST = ["Ada", "Charles", "Grace", "Alan", "José", "Priya", "Siobhán", "Wei", "Fatima", "Olu", "Qwerty", "JOHN"]
 LAST = ["Lovelace", "Babbage", "Hopper", "Turing", "Álvarez", "Raghunathan", "O'Neill", "Chen", "Khan", "Asdfgh"]
@@ -98,7 +98,7 @@ def run(n, existing, use_prior):
     rng = random.Random(5)
     company = Company.objects.create(name="Bench Co", slug=f"bench-{os.getpid()}-{time.time_ns()}")
     saved = make_leads(company, existing, rng)
-    process_leads(saved, within_batch=False)
+    assess_quality_batch(saved, within_batch=False)
     Lead.objects.bulk_create(saved, batch_size=1000)
     account = Account.objects.create(company=company, name="Acme")
     Contact.objects.bulk_create(
@@ -150,7 +150,7 @@ def run(n, existing, use_prior):
     stage_seconds = sum(seconds for _label, seconds in results)
     print(f"  {'sum of the stages':<24} {n / stage_seconds:>12,.0f} leads/s   ({stage_seconds:.2f} s)")
     fresh = make_leads(company, n, random.Random(5))
-    timed("process_leads (total)", n, lambda: process_leads(fresh), results)
+    timed("assess_quality_batch (total)", n, lambda: assess_quality_batch(fresh), results)
     flagged = sum(lead.spam_score >= company.spam_threshold for lead in fresh)
     print(
         f"  spam-flagged {flagged:,}, duplicates {sum(lead.is_duplicate for lead in fresh):,}, "

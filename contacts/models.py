@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
+from crm.gdpr import ERASED, PersonalDataPolicy
 from crm.history import TrackedHistory, acting_as
 from crm.models import AccessPolicy, TrackedModel, choice_constraint
 
@@ -70,6 +71,13 @@ class Contact(TrackedModel):
     notes = models.TextField(_("notes"), blank=True)
 
     access = AccessPolicy(owner_field="owner", rep_sees_all=True)
+    # Personal data (crm.gdpr: the export of a person's data and its erasure).
+    gdpr = PersonalDataPolicy(
+        personal=("first_name", "last_name", "email", "phone", "job_title", "notes"),
+        anonymise={"first_name": "", "last_name": ERASED, "email": "", "phone": "", "job_title": "", "notes": ""},
+        profile=("role", "preferred_channel", "influence_score", "is_primary_contact", "created_at"),
+        links=("account", "converted_leads", "duplicate_leads"),
+    )
     history = TrackedHistory()
 
     class Meta:

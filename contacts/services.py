@@ -1,9 +1,59 @@
-"""Contact workflows: saving a contact from the form and making a contact the account's primary one."""
+"""Contact workflows: creating a contact for another workflow (lead conversion), saving a contact from the form
+and making a contact the account's primary one."""
 
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .models import Contact
+from accounts.models import Account
+
+from .models import Channel, Contact
+
+
+def contact_create(
+    *,
+    account: Account,
+    by: AbstractBaseUser | None,
+    last_name: str,
+    first_name: str = "",
+    email: str = "",
+    phone: str = "",
+    job_title: str = "",
+    role: str = "",
+    preferred_channel: str = Channel.EMAIL,
+    gdpr_consent: bool = False,
+    opt_in_date: date | None = None,
+    dnd_status: bool = False,
+    is_primary_contact: bool = False,
+    owner: AbstractBaseUser | None = None,
+) -> Contact:
+    """Create a contact of `account` (in the account's Company). The caller decides whether it is the primary
+    contact (and holds the account's row lock when it is). Raises the model's ValidationError (with its
+    `message_dict`) when a field is refused; nothing is saved then."""
+    contact = Contact(
+        company_id=account.company_id,
+        created_by=by if by and by.is_authenticated else None,
+        account=account,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        phone=phone,
+        job_title=job_title,
+        role=role,
+        preferred_channel=preferred_channel,
+        gdpr_consent=gdpr_consent,
+        opt_in_date=opt_in_date,
+        dnd_status=dnd_status,
+        is_primary_contact=is_primary_contact,
+        owner=owner,
+    )
+    contact.full_clean()
+    contact.save()
+    return contact
 
 
 def can_make_primary(*, contact: Contact, user) -> bool:

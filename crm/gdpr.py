@@ -11,8 +11,9 @@
 - `outreach_blocked_reason(obj)` and `outreach_allowed(queryset)`: "do not disturb" and missing consent block
   outreach actions and leave a record out of exports for outreach.
 
-Which fields are personal is declared here, once per model (`POLICIES`, keyed by model label, so `crm` imports
-no entity app). A model without a policy has no GDPR tools.
+Which fields are personal is declared by each model, as it declares its access policy:
+`gdpr = PersonalDataPolicy(personal=..., anonymise=...)`; `policy_models()` finds them in the app registry, so `crm`
+names no entity app and none of its fields. A model without a policy has no GDPR tools.
 """
 
 from __future__ import annotations
@@ -69,88 +70,23 @@ class PersonalDataPolicy:
         return (*self.personal, *self.consent)
 
 
-POLICIES: dict[str, PersonalDataPolicy] = {
-    "leads.lead": PersonalDataPolicy(
-        personal=(
-            "first_name",
-            "last_name",
-            "lead_name",
-            "email",
-            "phone",
-            "company_name",
-            "job_title",
-            "country",
-            "notes",
-            "submitted_ip",
-        ),
-        # The company name and country are business data (and feed the reports): kept. The legacy full name
-        # follows first + last name (Lead.sync_names), so it reads "Erased" too.
-        anonymise={
-            "first_name": "",
-            "last_name": ERASED,
-            "lead_name": ERASED,
-            "email": "",
-            "phone": "",
-            "job_title": "",
-            "notes": "",
-            "submitted_ip": None,
-            "name_key": "",
-            "spam_reasons": [],
-            "validation_errors": [],
-        },
-        attribution=("source", "source_detail", "campaign", "medium", "term", "content"),
-        profile=(
-            "status",
-            "stage",
-            "interest_product",
-            "budget_range",
-            "authority_level",
-            "timeline",
-            "company_size",
-            "disqualified_reason",
-            "lead_score",
-            "score_factors",
-            "spam_score",
-            "validation_status",
-            "is_duplicate",
-            "created_at",
-            "converted_at",
-        ),
-        links=(
-            "converted_contact",
-            "converted_to_account",
-            "converted_deal",
-            "duplicate_of",
-            "duplicate_contact",
-            "duplicates",
-            "merged_into",
-            "merged_leads",
-        ),
-    ),
-    "contacts.contact": PersonalDataPolicy(
-        personal=("first_name", "last_name", "email", "phone", "job_title", "notes"),
-        anonymise={"first_name": "", "last_name": ERASED, "email": "", "phone": "", "job_title": "", "notes": ""},
-        profile=("role", "preferred_channel", "influence_score", "is_primary_contact", "created_at"),
-        links=("account", "converted_leads", "duplicate_leads"),
-    ),
-}
-
-
 def policy_for(obj_or_model) -> PersonalDataPolicy:
+    """The model's own declaration (`gdpr = PersonalDataPolicy(...)`, next to its `access` policy)."""
     model = obj_or_model if isinstance(obj_or_model, type) else type(obj_or_model)
-    try:
-        return POLICIES[model._meta.label_lower]
-    except KeyError:
-        raise LookupError(f"{model._meta.label} holds no personal data policy.") from None
+    policy = getattr(model, "gdpr", None)
+    if not isinstance(policy, PersonalDataPolicy):
+        raise LookupError(f"{model._meta.label} holds no personal data policy.")
+    return policy
 
 
 def has_policy(obj_or_model) -> bool:
     model = obj_or_model if isinstance(obj_or_model, type) else type(obj_or_model)
-    return model._meta.label_lower in POLICIES
+    return isinstance(getattr(model, "gdpr", None), PersonalDataPolicy)
 
 
 def policy_models() -> list[type[models.Model]]:
-    return [apps.get_model(label) for label in POLICIES]
+    """Every installed model that declares personal data, in INSTALLED_APPS order."""
+    return [model for model in apps.get_models() if has_policy(model)]
 
 
 # --- Who may do what ---------------------------------------------------------------------------------------

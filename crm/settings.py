@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "contacts",
     "deals",
     "leads",
+    "crm.site",
 ]
 
 MIDDLEWARE = [
@@ -70,7 +71,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "crm.urls"
+ROOT_URLCONF = "crm.site.urls"
 
 TEMPLATES = [
     {

@@ -80,20 +80,7 @@ class DealForm(TenantModelForm):
         deal = self.instance
         adding = deal._state.adding
 
-        self.fields["account"].queryset = self.fields["account"].queryset.filter(
-            Q(is_active=True) | Q(pk=deal.account_id)
-        )
-        self.fields["account"].empty_label = _("Choose an account")
-        self.fields["source"].choices = [("", _("Not known")), *self.fields["source"].choices[1:]]
-        amount = self.fields["amount"]
-        amount.required = False
-        amount.widget.attrs["placeholder"] = _("Not known yet")
-        contacts = self.fields["primary_contact"]
-        contacts.queryset = contacts.queryset.select_related("account").order_by(
-            "account__name", "last_name", "first_name", "pk"
-        )
-        contacts.label_from_instance = lambda contact: f"{contact.name} · {contact.account.name}"
-        contacts.empty_label = _("No primary contact")
+        self._set_up_account_and_contact(deal)
 
         owner = self.fields["owner"]
         if is_manager(user):
@@ -109,6 +96,29 @@ class DealForm(TenantModelForm):
             if self.company is not None:
                 self.initial.setdefault("currency", self.company.currency)
 
+        self._set_up_stage_defaults(deal)
+        self.helper.layout = self._layout()
+
+    def _set_up_account_and_contact(self, deal) -> None:
+        """Active accounts (and the deal's own), a contact labelled with its account, an optional amount."""
+        self.fields["account"].queryset = self.fields["account"].queryset.filter(
+            Q(is_active=True) | Q(pk=deal.account_id)
+        )
+        self.fields["account"].empty_label = _("Choose an account")
+        self.fields["source"].choices = [("", _("Not known")), *self.fields["source"].choices[1:]]
+        amount = self.fields["amount"]
+        amount.required = False
+        amount.widget.attrs["placeholder"] = _("Not known yet")
+        contacts = self.fields["primary_contact"]
+        contacts.queryset = contacts.queryset.select_related("account").order_by(
+            "account__name", "last_name", "first_name", "pk"
+        )
+        contacts.label_from_instance = lambda contact: f"{contact.name} · {contact.account.name}"
+        contacts.empty_label = _("No primary contact")
+
+    def _set_up_stage_defaults(self, deal) -> None:
+        """Probability and forecast category follow the stage unless set by hand: empty fields with the
+        stage's defaults as hints (and on the stage select, for the page's script)."""
         stage = self.initial.get("stage") or deal.stage
         probability = self.fields["probability"]
         probability.required = False
@@ -136,7 +146,8 @@ class DealForm(TenantModelForm):
             }
         )
 
-        self.helper.layout = Layout(
+    def _layout(self) -> Layout:
+        return Layout(
             _section(
                 _("Deal"),
                 "name",

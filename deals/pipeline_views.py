@@ -114,6 +114,30 @@ class PipelineView(TemplateView):
         deals = form.filter(Deal.objects.visible_to(user)).filter(forecast.board_scope(period))
 
         figures = forecast.by_stage(deals, currency=currency)
+        by_stage = self._cards_by_stage(deals, user)
+        columns = self._columns(figures, by_stage, self._deal_list_params(form, period))
+        open_total = sum((figures[stage] for stage in OPEN_STAGES), forecast.Bucket())
+        context.update(
+            {
+                "form": form,
+                "period": period,
+                "periods": self._period_links(period, today),
+                "columns": columns,
+                "open_total": open_total,
+                "other_currency": sum(bucket.other_currency for bucket in figures.values()),
+                "currency": currency,
+                "board_url": self.request.get_full_path(),
+                "lost_stage": DealStage.CLOSED_LOST,
+                "card_limit": CARD_LIMIT,
+                "today": today,
+                "is_manager": is_manager(user),
+                "is_filtered": any(value for key, value in self.request.GET.items() if key != "period"),
+            }
+        )
+        return context
+
+    def _cards_by_stage(self, deals, user) -> dict[str, list]:
+        """The first `CARD_LIMIT` cards of each column (one query, a window per stage), each marked editable."""
         cards = (
             deals.select_related("account", "owner")
             .only(
@@ -152,8 +176,10 @@ class PipelineView(TemplateView):
         for card in cards:  # at most CARD_LIMIT per column: display rows, not aggregation
             card.editable = card.can_edit(user)
             by_stage[card.stage].append(card)
+        return by_stage
 
-        list_params = self._deal_list_params(form, period)
+    def _columns(self, figures: dict, by_stage: dict[str, list], list_params: dict) -> list[dict]:
+        """One column per board stage: its figures, its cards, how many are hidden and a link to the list."""
         columns = []
         for stage in forecast.BOARD_STAGES:
             bucket = figures[stage]
@@ -173,25 +199,7 @@ class PipelineView(TemplateView):
                     "move_options": stage_options(stage),
                 }
             )
-        open_total = sum((figures[stage] for stage in OPEN_STAGES), forecast.Bucket())
-        context.update(
-            {
-                "form": form,
-                "period": period,
-                "periods": self._period_links(period, today),
-                "columns": columns,
-                "open_total": open_total,
-                "other_currency": sum(bucket.other_currency for bucket in figures.values()),
-                "currency": currency,
-                "board_url": self.request.get_full_path(),
-                "lost_stage": DealStage.CLOSED_LOST,
-                "card_limit": CARD_LIMIT,
-                "today": today,
-                "is_manager": is_manager(user),
-                "is_filtered": any(value for key, value in self.request.GET.items() if key != "period"),
-            }
-        )
-        return context
+        return columns
 
     def _deal_list_params(self, form, period) -> dict:
         params = {}

@@ -9,7 +9,7 @@ from crm.admin import CompanyRoleAdminMixin, TenantAdminMixin
 from crm.history import TenantHistoryAdmin
 from crm.models import Company, company_of, company_users, membership_of
 
-from .conversion_views import admin_convert_action
+from .conversion.views import admin_convert_action
 from .importing import admin as import_admin  # noqa: F401  (registers the LeadImport admin)
 from .models import Lead, LeadScoreModel
 from .services import READ_ONLY_STATUSES, leads_bulk_assign, process_lead

@@ -13,6 +13,7 @@ from django_countries.fields import CountryField
 
 from accounts.models import Account, CompanySize
 from contacts.models import Contact
+from crm.gdpr import ERASED, PersonalDataPolicy
 from crm.history import TrackedHistory
 from crm.models import (
     AccessPolicy,
@@ -242,6 +243,64 @@ class Lead(TrackedModel):
     notes = models.TextField(_("notes"), blank=True)
 
     access = AccessPolicy(owner_field="lead_owner", rep_sees_unowned=True, rep_edits_unowned=True)
+    # Personal data (crm.gdpr: the export of a person's data and its erasure).
+    gdpr = PersonalDataPolicy(
+        personal=(
+            "first_name",
+            "last_name",
+            "lead_name",
+            "email",
+            "phone",
+            "company_name",
+            "job_title",
+            "country",
+            "notes",
+            "submitted_ip",
+        ),
+        # The company name and country are business data (and feed the reports): kept. The legacy full name
+        # follows first + last name (Lead.sync_names), so it reads "Erased" too.
+        anonymise={
+            "first_name": "",
+            "last_name": ERASED,
+            "lead_name": ERASED,
+            "email": "",
+            "phone": "",
+            "job_title": "",
+            "notes": "",
+            "submitted_ip": None,
+            "name_key": "",
+            "spam_reasons": [],
+            "validation_errors": [],
+        },
+        attribution=("source", "source_detail", "campaign", "medium", "term", "content"),
+        profile=(
+            "status",
+            "stage",
+            "interest_product",
+            "budget_range",
+            "authority_level",
+            "timeline",
+            "company_size",
+            "disqualified_reason",
+            "lead_score",
+            "score_factors",
+            "spam_score",
+            "validation_status",
+            "is_duplicate",
+            "created_at",
+            "converted_at",
+        ),
+        links=(
+            "converted_contact",
+            "converted_to_account",
+            "converted_deal",
+            "duplicate_of",
+            "duplicate_contact",
+            "duplicates",
+            "merged_into",
+            "merged_leads",
+        ),
+    )
     objects = LeadQuerySet.as_manager()
     # Field history; what the quality pipeline derives on every save (factors, reasons, keys) is left out.
     history = TrackedHistory(
@@ -392,4 +451,4 @@ class LeadScoreModel(models.Model):
         return f"lr-v{self.version}"
 
 
-from .import_models import LeadImport, LeadImportRow  # noqa: E402,F401
+from .importing.models import LeadImport, LeadImportRow  # noqa: E402,F401

@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from crm.history import acting_as
 from crm.models import company_users, is_manager, membership_of
 
-from .conversion import Conversion, ConversionError, lead_convert  # noqa: F401  (the conversion workflow)
+from .conversion.service import Conversion, ConversionError, lead_convert  # noqa: F401  (the conversion workflow)
 from .models import Lead, LeadStage, LeadStatus
-from .quality import process_lead as run_quality_pipeline
+from .quality import assess_quality
 from .quality.scoring import score
 
 # Statuses a user may set by hand; converted and merged are reached only through conversion and merging.
@@ -33,12 +33,12 @@ def process_lead(*, lead: Lead, by: AbstractBaseUser | None, source: str = "form
     Runs the quality pipeline (validation, spam score, duplicates, lead score: `leads.quality`), then validates
     and saves, in one transaction. `source` says which entry point called ("form", "web", "admin");
     `context` carries what only that entry point knows (the web form's honeypot and fill time).
-    Imports run the same pipeline in batches through `leads.quality.process_leads`.
+    Imports run the same pipeline in batches through `leads.quality.assess_quality_batch`.
     """
     with transaction.atomic(), acting_as(by):
         if lead._state.adding and lead.created_by_id is None and by is not None and by.is_authenticated:
             lead.created_by = by
-        run_quality_pipeline(lead, context=context)
+        assess_quality(lead, context=context)
         lead.full_clean()
         lead.save()
     return lead

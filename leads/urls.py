@@ -2,7 +2,9 @@ from django.urls import path
 
 from crm import gdpr_views
 
-from . import conversion_views, export_views, import_views, merge_views, views
+from . import export_views, merge_views, views
+from .conversion import views as conversion_views
+from .importing import views as import_views
 from .models import Lead
 
 app_name = "leads"

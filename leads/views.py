@@ -22,7 +22,7 @@ from crm.templatetags.crm_tags import badge, score_badge
 from crm.views_base import TenantCreateView, TenantDetailView, TenantListView, TenantUpdateView
 
 from . import services
-from .conversion import can_convert
+from .conversion.service import can_convert
 from .filters import UNASSIGNED, LeadFilterSet
 from .forms import AssignForm, BulkAssignForm, LeadForm, StageForm, StatusForm, user_label
 from .models import Lead

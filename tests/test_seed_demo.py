@@ -16,8 +16,8 @@ from django.utils import timezone
 from accounts.models import Account
 from accounts.validators import validate_gstin
 from contacts.models import Contact
-from crm.demo import DEMO_PASSWORD
 from crm.models import Company, Role
+from crm.site.demo import DEMO_PASSWORD
 from deals.models import STAGE_PROBABILITY, Deal, DealStage
 from leads.models import Lead
 

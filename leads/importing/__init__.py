@@ -1,20 +1,7 @@
 """CSV import of leads: reading the file (csvfile), mapping its columns (mapping), turning rows into leads
-(rows) and the batched, undoable import itself (service). See `leads.importing.service` for the flow."""
+(rows), the batched, undoable import itself (service, writer), its records (models: LeadImport and its rows and
+errors, app label `leads`), the upload and options forms (forms) and the pages (views). See
+`leads.importing.service` for the flow.
 
-from .csvfile import CsvFileError, CsvSource
-from .mapping import FIELDS, check_mapping, guess_mapping
-from .service import BATCH_SIZE, import_file, import_preview, import_run, import_undo, import_upload
-
-__all__ = [
-    "BATCH_SIZE",
-    "FIELDS",
-    "CsvFileError",
-    "CsvSource",
-    "check_mapping",
-    "guess_mapping",
-    "import_file",
-    "import_preview",
-    "import_run",
-    "import_undo",
-    "import_upload",
-]
+Nothing is imported here: `leads.models` loads `leads.importing.models` while the app registry is still filling,
+before the service (which reads the Lead model's fields) may load."""

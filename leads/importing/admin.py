@@ -6,7 +6,7 @@ Registered from `leads/admin.py` (`from .importing import admin as import_admin 
 from django.contrib import admin
 
 from crm.admin import TenantAdminMixin
-from leads.import_models import LeadImport, LeadImportError
+from leads.importing.models import LeadImport, LeadImportError
 
 
 class LeadImportErrorInline(admin.TabularInline):

@@ -3,7 +3,7 @@
 - `import_upload` checks an uploaded file to its last byte and keeps it as a pending `LeadImport`.
 - `import_file` does the same for a file on disk (the command) and runs it straight away.
 - `import_run` reads the rows in batches (`BATCH_SIZE`); each batch is parsed, sent through the lead-quality
-  pipeline (`leads.quality.process_leads`: validation, spam, duplicates, score - the same as a typed lead),
+  pipeline (`leads.quality.assess_quality_batch`: validation, spam, duplicates, score - the same as a typed lead),
   sorted by the duplicate mode and written in one transaction, together with the import's counts and its
   row errors. A batch that raises is rolled back whole; the import is marked failed at that batch's first row,
   and the batches before it stay imported. While PostgreSQL takes a batch's leads in, the next batch is read,
@@ -30,7 +30,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from leads.import_models import ImportMode, ImportStatus, LeadImport, LeadImportError, LeadImportRow, RowAction
+from leads.importing.models import ImportMode, ImportStatus, LeadImport, LeadImportError, LeadImportRow, RowAction
 from leads.models import Lead, LeadStatus
 
 from . import writer
@@ -56,10 +56,10 @@ def max_upload_bytes() -> int:
     return getattr(settings, "LEAD_IMPORT_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES)
 
 
-def _process_leads(leads: list[Lead], *, within_batch: bool, scorer=None, prepared=None) -> None:
-    from leads.quality import process_leads
+def _assess_quality(leads: list[Lead], *, within_batch: bool, scorer=None, prepared=None) -> None:
+    from leads.quality import assess_quality_batch
 
-    process_leads(leads, context=None, within_batch=within_batch, scorer=scorer, prepared=prepared)
+    assess_quality_batch(leads, context=None, within_batch=within_batch, scorer=scorer, prepared=prepared)
 
 
 # Upload and preview.
@@ -365,7 +365,7 @@ class _Run:
         for row in parsed:
             if row.problems:
                 self._error(batch, row)
-        _process_leads([row.lead for row in good], within_batch=True, scorer=self.scorer, prepared=ahead.prepared)
+        _assess_quality([row.lead for row in good], within_batch=True, scorer=self.scorer, prepared=ahead.prepared)
         originals = self._originals([row.lead for row in good])
         if self.mode == ImportMode.UPDATE:
             creates, updates, records = self._sort_update(batch, good, originals)
@@ -492,9 +492,9 @@ class _Run:
                 merged_new[id(target)] = target
             records.append((row.row_number, target, RowAction.UPDATED))
         if updated:
-            _process_leads(list(updated.values()), within_batch=False, scorer=self.scorer)
+            _assess_quality(list(updated.values()), within_batch=False, scorer=self.scorer)
         if merged_new:
-            _process_leads(list(merged_new.values()), within_batch=False, scorer=self.scorer)
+            _assess_quality(list(merged_new.values()), within_batch=False, scorer=self.scorer)
         return creates, list(updated.values()), records
 
     def failed(self, error: Exception) -> LeadImport:
@@ -649,7 +649,7 @@ def import_undo(*, lead_import: LeadImport, by) -> UndoResult:
         removed = sum(_delete_chunk(chunk) for chunk in chunks)
         if dependents:
             rechecked = list(Lead.objects.filter(pk__in=dependents))
-            _process_leads(rechecked, within_batch=False)
+            _assess_quality(rechecked, within_batch=False)
             Lead.objects.bulk_update(rechecked, [f for f in UPDATE_FIELDS if f != "updated_at"], batch_size=500)
         kept = total - gone - removed
         LeadImport.objects.filter(pk=locked.pk).update(

@@ -32,7 +32,7 @@ from django.utils import timezone
 from django_countries.fields import CountryField
 
 from crm.history import current_reason
-from leads.import_models import LeadImportRow
+from leads.importing.models import LeadImportRow
 from leads.models import Lead
 
 T = TypeVar("T")

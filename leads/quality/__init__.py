@@ -1,7 +1,7 @@
 """The lead quality pipeline: validate -> spam -> duplicates -> score, the same for every entry point.
 
-`process_lead(lead, context=...)` for one lead (the rep's form, the web form, the admin) and
-`process_leads(leads, context=...)` for imports and rescoring, batched: one velocity query, one duplicate query
+`assess_quality(lead, context=...)` for one lead (the rep's form, the web form, the admin) and
+`assess_quality_batch(leads, context=...)` for imports and rescoring, batched: one velocity query, one duplicate query
 for leads and one for contacts, and one model call per batch of `BATCH_SIZE`. Both set the lead's fields in
 memory; the caller saves. Converted and merged leads are history and are left as they are.
 
@@ -19,10 +19,10 @@ from . import duplicates, scoring, spam, validation
 
 BATCH_SIZE = 1000
 
-__all__ = ["BATCH_SIZE", "Prepared", "prepare_lead", "process_lead", "process_leads"]
+__all__ = ["BATCH_SIZE", "Prepared", "assess_quality", "assess_quality_batch", "prepare_lead"]
 
 
-def process_lead(lead, *, context: dict | None = None) -> None:
+def assess_quality(lead, *, context: dict | None = None) -> None:
     """Run the whole pipeline on one lead (about four queries)."""
     if lead.is_read_only:
         return
@@ -45,7 +45,7 @@ class Prepared:
 
 def prepare_lead(lead, *, context: dict | None = None) -> Prepared:
     """The pipeline's steps that need no database: names synced, fields validated, the content spam rules run,
-    the duplicate name key set and the lead's own score features read. For `process_leads(..., prepared=...)`:
+    the duplicate name key set and the lead's own score features read. For `assess_quality_batch(..., prepared=...)`:
     an import prepares a batch while the previous one is being written."""
     lead.sync_names()
     phone = validation.validate(lead)
@@ -54,7 +54,7 @@ def prepare_lead(lead, *, context: dict | None = None) -> Prepared:
     return Prepared(phone, content, scoring.profile_features(lead))
 
 
-def process_leads(
+def assess_quality_batch(
     leads: Iterable,
     *,
     context: dict | None = None,
@@ -64,7 +64,7 @@ def process_leads(
 ) -> None:
     """Run the pipeline on many leads, batched per Company and `BATCH_SIZE`.
 
-    The same results as `process_lead` on each lead in turn, saving each before the next: an unsaved lead that
+    The same results as `assess_quality` on each lead in turn, saving each before the next: an unsaved lead that
     matches an earlier one of the list becomes its duplicate (`within_batch`), so save them in list order.
     `scorer` scores instead of the Company's latest model (one query saved, and its memory of rows already
     scored kept): an import passes the same one for all its batches. Only for leads of one Company.

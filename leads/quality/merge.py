@@ -107,7 +107,7 @@ def _move_references(survivor: Lead, other: Lead) -> None:
 def merge_leads(*, survivor: Lead, other: Lead, by, choices: dict[str, str] | None = None) -> Lead:
     """Merge `other` into `survivor`. `choices` maps a field of `MERGE_FIELDS` to "survivor", "other" or, for
     notes, "both"; fields left out keep the default of `merge_choices_default`. Returns the survivor."""
-    from . import process_lead
+    from . import assess_quality
 
     _check(survivor, other, by)
     with transaction.atomic():
@@ -157,7 +157,7 @@ def merge_leads(*, survivor: Lead, other: Lead, by, choices: dict[str, str] | No
         if survivor.duplicate_of_id == other.pk:
             survivor.duplicate_of = None
             survivor.is_duplicate = survivor.duplicate_contact_id is not None
-        process_lead(survivor)
+        assess_quality(survivor)
         survivor.full_clean()
         survivor.save()
     return survivor

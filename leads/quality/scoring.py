@@ -38,7 +38,6 @@ from django_countries import countries
 
 from accounts.models import CompanySize
 from crm.models import Source
-from leads.conversion import is_free_email_domain
 from leads.models import (
     AuthorityLevel,
     BudgetRange,
@@ -49,6 +48,7 @@ from leads.models import (
     Timeline,
     ValidationStatus,
 )
+from leads.quality.free_email import is_free_email_domain
 
 from .spam import is_disposable_domain
 from .text import fold

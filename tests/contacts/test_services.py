@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from contacts.models import Contact
-from contacts.services import can_make_primary, contact_make_primary, contact_save
+from contacts.services import can_make_primary, contact_create, contact_make_primary, contact_save
 from tests.factories import AccountFactory, ContactFactory
 
 
@@ -67,3 +67,23 @@ class TestCanMakePrimary:
         contact = ContactFactory(company=company, account=account, owner=other_rep)
 
         assert not can_make_primary(contact=contact, user=rep)
+
+
+@pytest.mark.django_db
+class TestContactCreate:
+    def test_it_creates_a_contact_of_the_accounts_company(self, account, manager, rep):
+        contact = contact_create(
+            account=account, by=manager, first_name="Ada", last_name="Lovelace", email="ada@initech.example", owner=rep
+        )
+
+        contact.refresh_from_db()
+        assert (contact.company_id, contact.account, contact.owner) == (account.company_id, account, rep)
+        assert (contact.first_name, contact.last_name, contact.created_by) == ("Ada", "Lovelace", manager)
+        assert not contact.is_primary_contact
+
+    def test_a_refused_field_is_a_validation_error_and_nothing_is_saved(self, account, manager):
+        with pytest.raises(ValidationError) as raised:
+            contact_create(account=account, by=manager, last_name="", email="not an address")
+
+        assert {"last_name", "email"} <= set(raised.value.message_dict)
+        assert not Contact.objects.filter(account=account).exists()

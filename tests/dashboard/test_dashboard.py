@@ -178,7 +178,7 @@ class TestTheManagerDashboard:
         ]
 
     def test_the_source_chart_shows_won_revenue_or_leads_while_nothing_is_won(self, world, manager_client):
-        from crm.dashboard import attribution_chart
+        from crm.site.dashboard import attribution_chart
 
         chart = manager_client.get(DASHBOARD).context["attribution_chart"]
         rows = [{"label": "Web form", "won_revenue": Decimal("0"), "leads": 5, "href": ""}]

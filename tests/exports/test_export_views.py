@@ -11,8 +11,8 @@ from django.urls import reverse
 from accounts.models import AccountType
 from crm.models import Role
 from deals.models import DealStage
-from leads.import_models import ImportMode
-from leads.importing import import_file
+from leads.importing.models import ImportMode
+from leads.importing.service import import_file
 from leads.models import Lead, LeadStatus
 from tests.factories import AccountFactory, ContactFactory, DealFactory, LeadFactory, member
 

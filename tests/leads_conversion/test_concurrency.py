@@ -16,8 +16,8 @@ from django.db import connection
 from accounts.models import Account
 from contacts.models import Contact
 from deals.models import Deal
-from leads import conversion
-from leads.conversion import ConversionError, lead_convert
+from leads.conversion import service as conversion
+from leads.conversion.service import ConversionError, lead_convert
 from leads.models import Lead, LeadStatus
 from tests.factories import AccountFactory, LeadFactory
 

@@ -13,8 +13,7 @@ from accounts.models import Account, AccountType, Lifecycle
 from contacts.models import Channel, Contact, ContactRole
 from crm.models import Role, Source
 from deals.models import Deal, DealStage, ForecastCategory
-from leads.conversion import (
-    FREE_EMAIL_DOMAINS,
+from leads.conversion.service import (
     TIMELINE_CLOSE_DAYS,
     ConversionError,
     can_convert,
@@ -26,6 +25,7 @@ from leads.conversion import (
     propose_contacts,
 )
 from leads.models import AuthorityLevel, LeadStatus, Timeline
+from leads.quality.free_email import FREE_EMAIL_DOMAINS
 from tests.factories import AccountFactory, ContactFactory, LeadFactory, member
 
 VALID_GSTIN = "27AAPFU0939F1ZV"

@@ -14,7 +14,7 @@ from django.urls import reverse
 from accounts.models import Account
 from contacts.models import Contact
 from deals.models import Deal, ForecastCategory
-from leads.conversion_views import admin_convert_action
+from leads.conversion.views import admin_convert_action
 from leads.models import Lead, LeadStatus
 from tests.factories import AccountFactory, ContactFactory, LeadFactory
 
@@ -386,7 +386,7 @@ class TestAdminConvertAction:
         request = admin_request(rf, admin_user)
         modeladmin = admin.ModelAdmin(Lead, admin.site)
 
-        with mock.patch("leads.conversion_views.reverse", return_value="/admin/leads/lead/x/change/"):
+        with mock.patch("leads.conversion.views.reverse", return_value="/admin/leads/lead/x/change/"):
             admin_convert_action(
                 modeladmin, request, Lead.objects.filter(pk__in=[qualified.pk, contacted.pk, converted.pk])
             )

@@ -5,7 +5,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from leads.importing import import_file
+from leads.importing.service import import_file
 
 from .csvs import csv_bytes, people
 

@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from leads.import_models import ImportMode, LeadImport
+from leads.importing.models import ImportMode, LeadImport
 from leads.models import Lead
 
 from .csvs import HEADER, csv_bytes, people, person

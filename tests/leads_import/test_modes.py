@@ -5,10 +5,10 @@ import io
 import pytest
 
 from crm.models import Role
-from leads.import_models import ImportMode, LeadImportRow, RowAction
-from leads.importing import import_file
+from leads.importing.models import ImportMode, LeadImportRow, RowAction
+from leads.importing.service import import_file
 from leads.models import Lead, LeadStatus, ValidationStatus
-from leads.quality import process_lead
+from leads.quality import assess_quality
 from tests.factories import ContactFactory, LeadFactory, member
 
 from .csvs import HEADER, csv_bytes, people, person
@@ -242,7 +242,7 @@ class TestTheSamePipelineAsATypedLead:
         for name, email, phone, firm, country, campaign in rows[1:]:
             lead = Lead(company=other_company, lead_name=name, email=email, phone=phone, company_name=firm,
                         country=country, campaign=campaign, source="import")  # fmt: skip
-            process_lead(lead)
+            assess_quality(lead)
             lead.save()
             typed.append({name: getattr(lead, name) for name in fields})
 

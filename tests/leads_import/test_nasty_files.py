@@ -6,8 +6,9 @@ import io
 import pytest
 from django.urls import reverse
 
-from leads.import_models import ImportStatus, LeadImport
-from leads.importing import CsvFileError, import_file
+from leads.importing.csvfile import CsvFileError
+from leads.importing.models import ImportStatus, LeadImport
+from leads.importing.service import import_file
 from leads.models import Lead
 
 from .csvs import HEADER, csv_bytes, person

@@ -10,9 +10,9 @@ from django.db import connection
 from django.utils import timezone
 
 from crm.models import Role
-from leads.import_models import ImportMode, ImportStatus, LeadImport, LeadImportError, LeadImportRow
-from leads.importing import import_file, import_undo
 from leads.importing import service as import_service
+from leads.importing.models import ImportMode, ImportStatus, LeadImport, LeadImportError, LeadImportRow
+from leads.importing.service import import_file, import_undo
 from leads.models import Lead
 from tests.factories import LeadFactory, member
 
@@ -157,9 +157,9 @@ class TestFailureHalfway:
 
     def test_a_failure_inside_the_quality_pipeline_rolls_back_that_batch_only(self, company, manager):
         rows = [*people(3), ["Bad", "", "", "", "Atlantis", "fair"], person(9)]
-        failing = _fail_on_call(2, import_service._process_leads)
+        failing = _fail_on_call(2, import_service._assess_quality)
 
-        with mock.patch.object(import_service, "_process_leads", failing):
+        with mock.patch.object(import_service, "_assess_quality", failing):
             lead_import = _import(rows, company, manager, batch_size=3)
 
         assert (lead_import.status, lead_import.stopped_at_row) == (ImportStatus.FAILED, 5)

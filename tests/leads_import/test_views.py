@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 
 from crm.models import Role
-from leads.import_models import ImportStatus, LeadImport
 from leads.importing import service as import_service
+from leads.importing.models import ImportStatus, LeadImport
 from leads.models import Lead
 from tests.factories import member
 

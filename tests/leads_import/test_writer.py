@@ -9,10 +9,11 @@ from django.db import connection
 
 from crm.history import acting_as
 from crm.models import Company
-from leads.import_models import ImportStatus, LeadImportRow
-from leads.importing import import_file, writer
+from leads.importing import writer
+from leads.importing.models import ImportStatus, LeadImportRow
+from leads.importing.service import import_file
 from leads.models import Lead
-from leads.quality import process_leads
+from leads.quality import assess_quality_batch
 from tests.factories import ContactFactory
 
 from .csvs import csv_bytes, people
@@ -52,7 +53,7 @@ def _leads(company, user, contact):
         Lead(company=company, lead_name="ASDFG QWERTY", phone="12", country="ZZ", campaign="fair", notes="2"),
         Lead(company=company, email=contact.email, campaign="fair", submitted_ip="", notes="3"),
     ]
-    process_leads(leads)
+    assess_quality_batch(leads)
     return leads
 
 

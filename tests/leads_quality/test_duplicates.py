@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from crm.models import Role
 from leads.models import Lead, LeadStatus
-from leads.quality import process_lead, process_leads
+from leads.quality import assess_quality, assess_quality_batch
 from leads.quality.duplicates import duplicate_candidates, name_key
 from tests.factories import AccountFactory, ContactFactory, member
 
@@ -29,7 +29,7 @@ def make_lead(company, **fields):
 
 def saved_lead(company, **fields):
     lead = make_lead(company, **fields)
-    process_lead(lead)
+    assess_quality(lead)
     lead.save()
     return lead
 
@@ -114,7 +114,7 @@ class TestDuplicatePairs:
         existing = saved_lead(company, **existing_fields)
         new = make_lead(company, **new_fields)
 
-        process_lead(new)
+        assess_quality(new)
 
         assert new.is_duplicate is True
         assert new.duplicate_of_id == existing.pk
@@ -124,7 +124,7 @@ class TestDuplicatePairs:
         saved_lead(company, **existing_fields)
         new = make_lead(company, **new_fields)
 
-        process_lead(new)
+        assess_quality(new)
 
         assert new.is_duplicate is False
         assert new.duplicate_of_id is None
@@ -133,7 +133,7 @@ class TestDuplicatePairs:
         saved_lead(other_company, email="ada@example.com")
         new = make_lead(company, email="ada@example.com")
 
-        process_lead(new)
+        assess_quality(new)
 
         assert new.is_duplicate is False
 
@@ -143,7 +143,7 @@ class TestDuplicatePairs:
         Lead.objects.filter(pk=merged.pk).update(status=LeadStatus.MERGED, merged_into=survivor)
         new = make_lead(company, email="ada@example.com")
 
-        process_lead(new)
+        assess_quality(new)
 
         assert new.is_duplicate is False
 
@@ -155,7 +155,7 @@ class TestDuplicateOf:
         Lead.objects.filter(pk=oldest.pk).update(created_at=timezone.now() - timedelta(days=3))
         new = make_lead(company, email="ada@example.com", phone="+1 415 555 0100")
 
-        process_lead(new)
+        assess_quality(new)
 
         assert new.duplicate_of_id == oldest.pk
 
@@ -163,7 +163,7 @@ class TestDuplicateOf:
         original = saved_lead(company, email="ada@example.com")
         copy = saved_lead(company, email="ada@example.com")
 
-        process_lead(original)
+        assess_quality(original)
 
         assert original.is_duplicate is False
         assert copy.duplicate_of_id == original.pk
@@ -173,7 +173,7 @@ class TestDuplicateOf:
         copy = saved_lead(company, email="ada@example.com")
         copy.email = "someone.else@example.com"
 
-        process_lead(copy)
+        assess_quality(copy)
         copy.save()
 
         assert copy.is_duplicate is False
@@ -183,7 +183,7 @@ class TestDuplicateOf:
         contact = ContactFactory(company=company, email="ada@example.com")
         new = make_lead(company, email="ADA@example.com")
 
-        process_lead(new)
+        assess_quality(new)
         new.save()
 
         assert new.is_duplicate is True
@@ -205,7 +205,7 @@ class TestDuplicateOf:
         contact = ContactFactory(company=company, account=account, email="", **contact_fields)
         new = make_lead(company, **lead_fields)
 
-        process_lead(new)
+        assess_quality(new)
 
         assert new.duplicate_contact_id == contact.pk
 
@@ -225,7 +225,7 @@ class TestBatchDuplicates:
             make_lead(company, email="new@example.com"),
         ]
 
-        process_leads(rows)
+        assess_quality_batch(rows)
         for lead in rows:
             lead.save()
 
@@ -246,11 +246,11 @@ class TestBatchDuplicates:
         batch = [make_lead(company, **each) for each in fields]
         one_by_one = [make_lead(other_company, **each) for each in fields]
 
-        process_leads(batch)
+        assess_quality_batch(batch)
         for lead in batch:
             lead.save()
         for lead in one_by_one:
-            process_lead(lead)
+            assess_quality(lead)
             lead.save()
 
         def flags(leads):
@@ -271,7 +271,7 @@ class TestDuplicateCandidates:
         by_email_and_phone = saved_lead(company, email="ada@example.com", phone="(415) 555-0100", country="US")
         by_name = saved_lead(company, first_name="Ada", last_name="King", company_name="Acme Inc")
         lead.company_name = "ACME"
-        process_lead(lead)
+        assess_quality(lead)
         lead.save()
         contact = ContactFactory(company=company, email="ada@example.com")
 

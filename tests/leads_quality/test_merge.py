@@ -8,14 +8,14 @@ from accounts.models import Account
 from contacts.models import Contact
 from deals.models import Deal
 from leads.models import Lead, LeadStatus
-from leads.quality import process_lead
+from leads.quality import assess_quality
 from leads.quality.merge import BOTH, OTHER, SURVIVOR, merge_leads
 from tests.factories import AccountFactory, ContactFactory, DealFactory, LeadFactory
 
 
 def pipeline_lead(company, **fields):
     lead = LeadFactory.build(company=company, **fields)
-    process_lead(lead)
+    assess_quality(lead)
     lead.save()
     return lead
 

@@ -5,7 +5,7 @@ from django.test import RequestFactory
 
 from crm.models import Role
 from leads.models import Lead, LeadStatus
-from leads.quality import BATCH_SIZE, process_lead, process_leads
+from leads.quality import BATCH_SIZE, assess_quality, assess_quality_batch
 from leads.quality.duplicates import duplicate_candidates
 from tests.factories import ContactFactory, LeadFactory, member
 
@@ -45,9 +45,9 @@ class TestOnePipeline:
         batch = [LeadFactory.build(company=other_company, **fields) for fields in rows()]
 
         for lead in single:
-            process_lead(lead)
+            assess_quality(lead)
             lead.save()
-        process_leads(batch)
+        assess_quality_batch(batch)
         for lead in batch:
             lead.save()
 
@@ -59,8 +59,8 @@ class TestOnePipeline:
         converted = LeadFactory(company=company, status=LeadStatus.CONVERTED, phone="(415) 555-0100", lead_score=42)
         merged = LeadFactory(company=company, status=LeadStatus.MERGED, phone="(415) 555-0100", lead_score=42)
 
-        process_lead(converted)
-        process_leads([merged])
+        assess_quality(converted)
+        assess_quality_batch([merged])
 
         assert (converted.phone, converted.lead_score, converted.scored_at) == ("(415) 555-0100", 42, None)
         assert (merged.phone, merged.lead_score, merged.scored_at) == ("(415) 555-0100", 42, None)
@@ -71,13 +71,13 @@ class TestOnePipeline:
         lead = LeadFactory.build(company=company, submitted_ip="203.0.113.1", company_name="Acme")
 
         with django_assert_num_queries(4):  # velocity, leads, contacts, score model
-            process_lead(lead)
+            assess_quality(lead)
 
     def test_a_large_import_costs_three_queries_per_batch(self, company, django_assert_num_queries):
         leads = [LeadFactory.build(company=company, email=f"p{i}@example.com") for i in range(BATCH_SIZE + 10)]
 
         with django_assert_num_queries(1 + 2 * 3):  # score model once; velocity, leads, contacts per batch
-            process_leads(leads)
+            assess_quality_batch(leads)
 
         assert all(lead.scored_at for lead in leads)
 
@@ -86,7 +86,7 @@ class TestOnePipeline:
         ours = LeadFactory.build(company=company, email="ada@example.com")
         theirs = LeadFactory.build(company=other_company, email="ada@example.com")
 
-        process_leads([theirs, ours])
+        assess_quality_batch([theirs, ours])
 
         assert (ours.is_duplicate, theirs.is_duplicate) == (True, False)
 
@@ -107,10 +107,10 @@ class TestLeadPagePartials:
 
     def test_the_lead_page_shows_factors_reasons_problems_and_candidates(self, company, manager):
         original = LeadFactory.build(company=company, email="win@mailinator.com")
-        process_lead(original)
+        assess_quality(original)
         original.save()
         lead = LeadFactory.build(company=company, email="win@mailinator.com", phone="12345", first_name="Asdfgh")
-        process_lead(lead)
+        assess_quality(lead)
         lead.save()
 
         html = self.render(lead, manager)
@@ -127,7 +127,7 @@ class TestLeadPagePartials:
         rep = member(company, Role.REP, username="partials-rep")
         LeadFactory(company=company, email="ada@example.com")
         lead = LeadFactory.build(company=company, email="ada@example.com")
-        process_lead(lead, context={"honeypot": "x"})
+        assess_quality(lead, context={"honeypot": "x"})
         lead.save()
 
         html = self.render(lead, rep)
@@ -153,7 +153,7 @@ class TestLeadSaveWithPipeline:
         ContactFactory(company=company, email="ada@example.com")
         lead = Lead(company=company, email="ada@example.com", campaign="spring")
 
-        process_lead(lead)
+        assess_quality(lead)
         lead.full_clean()
         lead.save()
 

@@ -11,7 +11,7 @@ from django.utils import translation
 
 from crm.models import Source
 from leads.models import AuthorityLevel, BudgetRange, Lead, LeadScoreModel, LeadStage, LeadStatus, Timeline
-from leads.quality import process_lead, process_leads, scoring
+from leads.quality import assess_quality, assess_quality_batch, scoring
 from leads.quality.scoring import PRIOR_VERSION, PRIOR_WEIGHTS, score_batch, scorer_for, train_company_model
 from tests.factories import LeadFactory
 
@@ -67,7 +67,7 @@ class TestRuleBasedPrior:
         lead = new_lead(company)
 
         result = train_company_model(company)
-        process_lead(lead)
+        assess_quality(lead)
 
         assert result.model is None
         assert "49 outcomes" in result.message
@@ -99,7 +99,7 @@ class TestRuleBasedPrior:
             job_title="",
         )
 
-        process_leads([good, poor])
+        assess_quality_batch([good, poor])
 
         assert good.lead_score >= 80
         assert poor.lead_score <= 30
@@ -107,7 +107,7 @@ class TestRuleBasedPrior:
     def test_the_prior_explains_itself_with_its_own_points(self, company):
         lead = new_lead(company, budget_range=BudgetRange.OVER_500K, authority_level=AuthorityLevel.DECISION_MAKER)
 
-        process_lead(lead)
+        assess_quality(lead)
 
         factors = {factor["feature"]: factor["contribution"] for factor in lead.score_factors}
         assert len(lead.score_factors) == 5
@@ -120,7 +120,7 @@ class TestRuleBasedPrior:
         clean = new_lead(company)
         spammy = new_lead(company, email="win@mailinator.com", first_name="Asdfgh", phone="12345")
 
-        process_leads([clean, spammy])
+        assess_quality_batch([clean, spammy])
 
         assert spammy.lead_score < clean.lead_score - 30
         assert {"spam_score", "invalid"} <= {factor["feature"] for factor in spammy.score_factors}
@@ -151,7 +151,7 @@ class TestTrainedModel:
         hot = new_lead(company, budget_range=BudgetRange.OVER_500K, authority_level=AuthorityLevel.DECISION_MAKER)
         cold = new_lead(company, budget_range=BudgetRange.UNDER_10K, authority_level=AuthorityLevel.GATEKEEPER)
 
-        process_leads([hot, cold])
+        assess_quality_batch([hot, cold])
 
         assert hot.score_model_version == cold.score_model_version == "lr-v1"
         assert {factor["feature"] for factor in hot.score_factors[:2]} == PLANTED
@@ -186,7 +186,7 @@ class TestTrainedModel:
         train_company_model(other_company)
         lead = new_lead(company)
 
-        process_lead(lead)
+        assess_quality(lead)
 
         assert lead.score_model_version == PRIOR_VERSION
 

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from leads.models import Lead
-from leads.quality import process_lead, process_leads
+from leads.quality import assess_quality, assess_quality_batch
 from leads.quality.spam import RULES, gibberish_problem
 from tests.factories import LeadFactory
 
@@ -75,7 +75,7 @@ class TestSpamRules:
     def test_each_spam_signal_fires_its_rule_with_its_points_and_a_detail(self, company, fields, context, rules):
         lead = make_lead(company, **fields)
 
-        process_lead(lead, context=context)
+        assess_quality(lead, context=context)
 
         assert fired(lead) == rules
         assert lead.spam_score == sum(RULES[rule].points for rule in rules)
@@ -85,7 +85,7 @@ class TestSpamRules:
     def test_a_clean_lead_scores_zero(self, company, fields):
         lead = make_lead(company, **fields)
 
-        process_lead(lead, context={"honeypot": "", "fill_seconds": 42.0})
+        assess_quality(lead, context={"honeypot": "", "fill_seconds": 42.0})
 
         assert lead.spam_reasons == []
         assert lead.spam_score == 0
@@ -93,7 +93,7 @@ class TestSpamRules:
     def test_the_score_is_capped_at_100(self, company):
         lead = make_lead(company, first_name="QWERTY", last_name="ASDFGH", email="x@mailinator.com")
 
-        process_lead(lead, context={"honeypot": "yes", "fill_seconds": 0.5})
+        assess_quality(lead, context={"honeypot": "yes", "fill_seconds": 0.5})
 
         assert sum(reason["points"] for reason in lead.spam_reasons) > 100
         assert lead.spam_score == 100
@@ -114,7 +114,7 @@ class TestVelocity:
         LeadFactory.create_batch(3, company=company, submitted_ip="203.0.113.9")
         lead = make_lead(company, submitted_ip="203.0.113.9")
 
-        process_lead(lead)
+        assess_quality(lead)
 
         assert fired(lead) == {"ip_velocity"}
 
@@ -122,7 +122,7 @@ class TestVelocity:
         LeadFactory.create_batch(2, company=company, submitted_ip="203.0.113.9")
         lead = make_lead(company, submitted_ip="203.0.113.9")
 
-        process_lead(lead)
+        assess_quality(lead)
 
         assert lead.spam_reasons == []
 
@@ -132,7 +132,7 @@ class TestVelocity:
         LeadFactory.create_batch(3, company=other_company, submitted_ip="203.0.113.9")
         lead = make_lead(company, submitted_ip="203.0.113.9")
 
-        process_lead(lead)
+        assess_quality(lead)
 
         assert lead.spam_reasons == []
 
@@ -140,18 +140,18 @@ class TestVelocity:
         LeadFactory.create_batch(2, company=company, email="ada@analytical.example.com")
         lead = make_lead(company)
 
-        process_lead(lead)
+        assess_quality(lead)
 
         assert "email_velocity" in fired(lead)
 
     def test_rescoring_a_lead_later_counts_the_same_window(self, company):
         LeadFactory.create_batch(3, company=company, submitted_ip="203.0.113.9")
         lead = make_lead(company, submitted_ip="203.0.113.9")
-        process_lead(lead)
+        assess_quality(lead)
         lead.save()
         LeadFactory.create_batch(3, company=company, submitted_ip="203.0.113.9")  # after it: not counted
 
-        process_lead(lead)
+        assess_quality(lead)
 
         assert lead.spam_reasons[0]["detail"].startswith("3 other leads")
 
@@ -159,7 +159,7 @@ class TestVelocity:
         LeadFactory.create_batch(2, company=company, submitted_ip="203.0.113.9")
         batch = [make_lead(company, submitted_ip="203.0.113.9", email=f"p{i}@example.com") for i in range(3)]
 
-        process_leads(batch)
+        assess_quality_batch(batch)
 
         assert [("ip_velocity" in fired(lead)) for lead in batch] == [False, True, True]
 
@@ -171,7 +171,7 @@ class TestSpamThreshold:
         spam = make_lead(company, email="win@mailinator.com")
         clean = make_lead(company, email="ada@example.com", phone="")
         for lead in (spam, clean):
-            process_lead(lead)
+            assess_quality(lead)
             lead.save()
 
         assert list(Lead.objects.spam()) == [spam]

@@ -42,8 +42,8 @@ from accounts.models import Account
 from contacts.models import Contact
 from crm.models import Company, Membership, Role
 from deals.models import Deal, DealStage
-from leads.conversion import lead_convert
-from leads.import_models import LeadImport
+from leads.conversion.service import lead_convert
+from leads.importing.models import LeadImport
 from leads.importing.service import import_upload
 from leads.models import Lead, LeadScoreModel, LeadStatus
 from tests.factories import AccountFactory, CompanyFactory, ContactFactory, DealFactory, LeadFactory, member

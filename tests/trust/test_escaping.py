@@ -33,7 +33,7 @@ from django.urls import reverse
 from accounts.models import Account
 from contacts.models import Contact
 from deals.models import Deal
-from leads.import_models import LeadImport
+from leads.importing.models import LeadImport
 from leads.models import Lead
 from tests.factories import ContactFactory, DealFactory
 
@@ -356,7 +356,7 @@ class TestCsvExportsNeutraliseFormulas:
         assert "'=cmd()" in cells
 
     def test_the_import_errors_export_neutralises_the_rows_it_repeats(self, world, browser):
-        from leads.import_models import LeadImportError
+        from leads.importing.models import LeadImportError
 
         LeadImportError.objects.create(
             lead_import=world.a.lead_import,

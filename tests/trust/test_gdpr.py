@@ -20,7 +20,7 @@ from contacts.models import Contact
 from crm import gdpr
 from crm.models import ErasureLog
 from deals.models import Deal
-from leads.conversion import lead_convert
+from leads.conversion.service import lead_convert
 from leads.export_views import lead_export
 from leads.models import Lead, LeadStatus
 from tests.factories import AccountFactory, ContactFactory, LeadFactory

@@ -134,7 +134,7 @@ class TestEveryPathRecordsWhoAndWhat:
         )
 
     def test_an_import_records_each_created_lead_and_each_updated_one(self, manager_client, manager, company, settings):
-        from leads.import_models import ImportMode, LeadImport
+        from leads.importing.models import ImportMode, LeadImport
 
         existing = LeadFactory(company=company, email="person1@example.com", job_title="Old", lead_name="Person1 T")
         rows = [

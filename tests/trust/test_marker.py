@@ -36,7 +36,7 @@ from crm.models import Company, TenantModel
 from deals.forms import DealForm
 from deals.models import Deal
 from leads.forms import LeadForm
-from leads.import_models import LeadImport
+from leads.importing.models import LeadImport
 from leads.models import Lead, LeadScoreModel
 from tests.factories import AccountFactory, ContactFactory, LeadFactory
 

@@ -19,8 +19,8 @@ from tqdm import tqdm
 
 from crm.history import acting_as
 from crm.models import Company, membership_of
-from leads.import_models import ImportMode, ImportStatus
 from leads.importing.csvfile import CsvFileError
+from leads.importing.models import ImportMode, ImportStatus
 from leads.importing.service import BATCH_SIZE, import_file
 
 

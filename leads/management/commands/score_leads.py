@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from crm.models import Company
 from leads.models import Lead, LeadStatus
-from leads.quality import process_leads
+from leads.quality import assess_quality_batch
 from leads.quality.scoring import score_batch, scorer_for
 
 SCORE_FIELDS = ["lead_score", "score_model_version", "scored_at", "score_factors"]
@@ -67,7 +67,7 @@ class Command(BaseCommand):
                 batch = list(Lead.objects.filter(pk__in=pks[start : start + batch_size]).order_by("pk"))
                 with transaction.atomic():
                     if all_steps:
-                        process_leads(batch, within_batch=False)
+                        assess_quality_batch(batch, within_batch=False)
                         Lead.objects.bulk_update(batch, PIPELINE_FIELDS)
                     else:
                         score_batch(batch, scorer=scorer)

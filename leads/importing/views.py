@@ -21,10 +21,10 @@ from crm.csv_export import stream_csv
 from crm.models import company_of
 from crm.views_base import TenantQuerysetMixin
 
-from .import_forms import LeadImportOptionsForm, LeadImportUploadForm
-from .import_models import ImportStatus, LeadImport
-from .importing.csvfile import CsvFileError
-from .importing.service import (
+from .csvfile import CsvFileError
+from .forms import LeadImportOptionsForm, LeadImportUploadForm
+from .models import ImportStatus, LeadImport
+from .service import (
     import_preview,
     import_run,
     import_undo,

@@ -2,9 +2,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from crm import admin as crm_admin
 from leads import capture
 
-from . import admin as crm_admin
 from . import views
 
 urlpatterns = [

@@ -5,9 +5,9 @@ from django import forms
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from .import_models import LeadImport
-from .importing.mapping import check_mapping, field_choices
-from .importing.service import max_upload_bytes
+from .mapping import check_mapping, field_choices
+from .models import LeadImport
+from .service import max_upload_bytes
 
 
 class LeadImportUploadForm(forms.Form):

@@ -17,8 +17,8 @@ from contacts.models import Contact
 from crm.models import parse_id
 from deals.models import STAGE_FORECAST_CATEGORY, DealStage, ForecastCategory
 
-from .conversion import accounts_for_conversion, expected_close_date_for
-from .models import Lead, LeadStatus
+from ..models import Lead, LeadStatus
+from .service import accounts_for_conversion, expected_close_date_for
 
 NEW = "new"
 OPEN_FORECAST_CATEGORIES = [choice for choice in ForecastCategory.choices if choice[0] != ForecastCategory.CLOSED]

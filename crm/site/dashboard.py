@@ -1,9 +1,8 @@
 """The dashboard's figures: a rep's morning view and a manager's week.
 
-`crm` imports no entity app at module level (STYLE.md): the models come from the app registry and the few enums
-and the forecast maths (`deals.forecast`) through function-level imports, so the dependency still points from
-the apps to `crm`. Every figure is one aggregate or grouped query; the page runs a fixed number of queries
-whatever the number of leads and deals (rep: 6, manager: 10, plus the session and the user).
+It lives on the roof (`crm.site`): it reads leads and deals and imports them openly. Every figure is one
+aggregate or grouped query; the page runs a fixed number of queries whatever the number of leads and deals
+(rep: 6, manager: 10, plus the session and the user).
 
 Definitions:
 
@@ -29,14 +28,18 @@ from datetime import date, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.apps import apps
 from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import charts
-from .models import Source, membership_of
+from crm import charts
+from crm.models import Source, membership_of
+from deals import forecast
+from deals.forecast import WON, Period, quarter_bounds
+from deals.forecast_views import forecast_chart
+from deals.models import OPEN_STAGES, Deal, DealStage, ForecastCategory
+from leads.models import OPEN_STATUSES, Lead, LeadStatus
 
 ATTRIBUTION_ROWS = 10
 LIST_ROWS = 10
@@ -56,10 +59,6 @@ STAGE_COLORS = {
     "negotiation": charts.ORANGE,
 }
 STATUS_COLORS = {"new": charts.BLUE, "contacted": charts.CYAN, "qualified": charts.GREEN}
-
-
-def _model(label):
-    return apps.get_model(label)
 
 
 def _url(name, **params) -> str:
@@ -84,31 +83,8 @@ def dashboard_context(user, params=None) -> dict:
 
 
 def rep_dashboard(user, *, company, today: date) -> dict:
-    from deals import forecast
-    from deals.models import OPEN_STAGES, DealStage
-    from leads.models import OPEN_STATUSES, LeadStatus
-
-    Lead, Deal = _model("leads.Lead"), _model("deals.Deal")
     currency = company.currency
-    my_leads = Lead.objects.visible_to(user).filter(lead_owner=user)
-
-    # My open leads by status (one query).
-    counted = dict(my_leads.filter(status__in=OPEN_STATUSES).order_by().values_list("status").annotate(n=Count("pk")))
-    leads_by_status = [
-        {
-            "status": status.value,
-            "label": str(status.label),
-            "count": counted.get(status.value, 0),
-            "href": _url("leads:list", status=status.value, lead_owner=user.pk),
-        }
-        for status in OPEN_STATUSES
-    ]
-    # My unworked new leads: status new, oldest first (one query; their number is in the row above).
-    unworked = list(
-        my_leads.filter(status=LeadStatus.NEW)
-        .only("pk", "lead_name", "email", "company_name", "source", "campaign", "lead_score", "created_at")
-        .order_by("created_at", "pk")[:LIST_ROWS]
-    )
+    counted, leads_by_status, unworked = _my_open_leads(user)
 
     my_deals = Deal.objects.visible_to(user).filter(owner=user)
     by_stage = forecast.by_stage(my_deals.open(), currency=currency, stages=OPEN_STAGES)
@@ -122,23 +98,7 @@ def rep_dashboard(user, *, company, today: date) -> dict:
     closing_deals = list(closing.select_related("account").order_by("expected_close_date", "pk")[:CLOSING_ROWS])
 
     quarter = forecast.Period.quarter(today)
-    my_forecast = forecast.forecast_for_user(user, quarter)
-    row = next((one for one in my_forecast.rows if one.owner_id == user.pk), my_forecast.total)
-    forecast_lines = [
-        {
-            "key": key,
-            "label": str(DealStage.CLOSED_WON.label) if key == forecast.WON else str(_category_label(key)),
-            "bucket": row.won if key == forecast.WON else row.categories[key],
-            "href": _url("deals:forecast", **quarter.params(), column=key, owner=user.pk) + "#drill-down",
-        }
-        for key in (*(category.value for category in forecast.FORECAST_CATEGORIES), forecast.WON)
-    ]
-    forecast_items = [
-        charts.money_item(
-            line["label"], line["bucket"].total, currency, color=_category_color(line["key"]), href=line["href"]
-        )
-        for line in forecast_lines
-    ]
+    row, forecast_lines, forecast_items = _my_forecast(user, quarter, currency)
     return {
         "view": "rep",
         "currency": currency,
@@ -179,20 +139,61 @@ def rep_dashboard(user, *, company, today: date) -> dict:
     }
 
 
+def _my_open_leads(user) -> tuple[dict, list[dict], list]:
+    """The user's open leads counted by status (one query) and their oldest unworked new leads (one query)."""
+    my_leads = Lead.objects.visible_to(user).filter(lead_owner=user)
+    # My open leads by status (one query).
+    counted = dict(my_leads.filter(status__in=OPEN_STATUSES).order_by().values_list("status").annotate(n=Count("pk")))
+    leads_by_status = [
+        {
+            "status": status.value,
+            "label": str(status.label),
+            "count": counted.get(status.value, 0),
+            "href": _url("leads:list", status=status.value, lead_owner=user.pk),
+        }
+        for status in OPEN_STATUSES
+    ]
+    # My unworked new leads: status new, oldest first (one query; their number is in the row above).
+    unworked = list(
+        my_leads.filter(status=LeadStatus.NEW)
+        .only("pk", "lead_name", "email", "company_name", "source", "campaign", "lead_score", "created_at")
+        .order_by("created_at", "pk")[:LIST_ROWS]
+    )
+    return counted, leads_by_status, unworked
+
+
+def _my_forecast(user, quarter, currency) -> tuple:
+    """The user's forecast row for the quarter, its lines (category or won, with a drill-down link) and bars."""
+    my_forecast = forecast.forecast_for_user(user, quarter)
+    row = next((one for one in my_forecast.rows if one.owner_id == user.pk), my_forecast.total)
+    forecast_lines = [
+        {
+            "key": key,
+            "label": str(DealStage.CLOSED_WON.label) if key == forecast.WON else str(_category_label(key)),
+            "bucket": row.won if key == forecast.WON else row.categories[key],
+            "href": _url("deals:forecast", **quarter.params(), column=key, owner=user.pk) + "#drill-down",
+        }
+        for key in (*(category.value for category in forecast.FORECAST_CATEGORIES), forecast.WON)
+    ]
+    forecast_items = [
+        charts.money_item(
+            line["label"], line["bucket"].total, currency, color=_category_color(line["key"]), href=line["href"]
+        )
+        for line in forecast_lines
+    ]
+    return row, forecast_lines, forecast_items
+
+
 def _short_money(currency, **values) -> dict[str, str]:
     """Headline figures ("USD 4.23M") that fit a card on a phone; the exact amounts are in the tooltips."""
     return {key: charts.short_money(value, currency) for key, value in values.items()}
 
 
 def _category_label(key):
-    from deals.models import ForecastCategory
-
     return ForecastCategory(key).label
 
 
 def _category_color(key):
-    from deals.forecast import WON
-
     return {
         "commit": charts.GREEN,
         "best_case": charts.BLUE,
@@ -203,8 +204,6 @@ def _category_color(key):
 
 
 def _stage_rows(by_stage: dict, *, owner=None) -> list[dict]:
-    from deals.models import DealStage
-
     return [
         {
             "stage": stage,
@@ -236,8 +235,6 @@ def lead_window_start(window: str, today: date) -> date | None:
     """The first capture day of the funnel and attribution window (None: all time). "12m" is the 365 days up
     to and including today."""
     if window == "quarter":
-        from deals.forecast import quarter_bounds
-
         return quarter_bounds(today)[0]
     if window == "12m":
         return today - timedelta(days=364)
@@ -245,10 +242,6 @@ def lead_window_start(window: str, today: date) -> date | None:
 
 
 def manager_dashboard(user, *, company, today: date, params) -> dict:
-    from deals import forecast
-    from deals.models import OPEN_STAGES
-
-    Deal = _model("deals.Deal")
     currency = company.currency
     deals = Deal.objects.visible_to(user)
     open_deals = deals.open()
@@ -256,15 +249,7 @@ def manager_dashboard(user, *, company, today: date, params) -> dict:
     by_stage = forecast.by_stage(open_deals, currency=currency, stages=OPEN_STAGES)
     pipeline = _stage_rows(by_stage)
     by_stage_total = sum(by_stage.values(), forecast.Bucket())
-    by_owner = forecast.by_owner(open_deals, currency=currency)
-    owner_rows = [
-        {
-            "owner": owner,
-            "figures": bucket,
-            "href": _url("deals:list", status="open", owner="null" if owner["id"] is None else owner["id"]),
-        }
-        for owner, bucket in by_owner
-    ]
+    owner_rows = _owner_rows(open_deals, currency)
 
     quarter = forecast.Period.quarter(today)
     team_forecast = forecast.forecast_for_user(user, quarter)
@@ -273,15 +258,7 @@ def manager_dashboard(user, *, company, today: date, params) -> dict:
     overdue_totals = forecast.totals(overdue, currency=currency)
     overdue_deals = list(overdue.select_related("account", "owner").order_by("expected_close_date", "pk")[:LIST_ROWS])
 
-    window = params.get("leads") if params.get("leads") in LEAD_WINDOWS else DEFAULT_LEAD_WINDOW
-    since = lead_window_start(window, today)
-    funnel = lead_funnel(user, since=since)
-    attribution = {
-        dimension: lead_attribution(user, dimension=dimension, since=since, currency=currency)
-        for dimension in ("source", "campaign", "medium")
-    }
-
-    from deals.forecast_views import forecast_chart
+    window, since, funnel, attribution = _lead_figures(user, params=params, today=today, currency=currency)
 
     return {
         "view": "manager",
@@ -337,6 +314,31 @@ def manager_dashboard(user, *, company, today: date, params) -> dict:
     }
 
 
+def _owner_rows(open_deals, currency) -> list[dict]:
+    """The open pipeline per owner (one query), each with a link to the owner's open deals."""
+    by_owner = forecast.by_owner(open_deals, currency=currency)
+    return [
+        {
+            "owner": owner,
+            "figures": bucket,
+            "href": _url("deals:list", status="open", owner="null" if owner["id"] is None else owner["id"]),
+        }
+        for owner, bucket in by_owner
+    ]
+
+
+def _lead_figures(user, *, params, today: date, currency: str) -> tuple:
+    """The lead window asked for (`?leads=`), its first day, the funnel and the attribution by dimension."""
+    window = params.get("leads") if params.get("leads") in LEAD_WINDOWS else DEFAULT_LEAD_WINDOW
+    since = lead_window_start(window, today)
+    funnel = lead_funnel(user, since=since)
+    attribution = {
+        dimension: lead_attribution(user, dimension=dimension, since=since, currency=currency)
+        for dimension in ("source", "campaign", "medium")
+    }
+    return window, since, funnel, attribution
+
+
 def attribution_chart(rows, currency) -> charts.HBarChart:
     """Won revenue by source; while no lead of the window has been won, the leads by source instead."""
     if any(row["won_revenue"] > 0 for row in rows):
@@ -355,10 +357,7 @@ def attribution_chart(rows, currency) -> charts.HBarChart:
 
 
 def _captured_leads(user, since: date | None):
-    from deals.forecast import Period
-    from leads.models import LeadStatus
-
-    leads = _model("leads.Lead").objects.visible_to(user).exclude(status=LeadStatus.MERGED)
+    leads = Lead.objects.visible_to(user).exclude(status=LeadStatus.MERGED)
     if since:
         leads = leads.filter(Period("custom", since, None).datetime_q("created_at"))
     return leads
@@ -366,9 +365,6 @@ def _captured_leads(user, since: date | None):
 
 def funnel_conditions() -> list[tuple[str, str, Q]]:
     """(key, label, condition) per funnel step: a lead counts at a step if it reached it or a later one."""
-    from deals.models import DealStage
-    from leads.models import LeadStatus
-
     converted = Q(status=LeadStatus.CONVERTED)
     return [
         ("captured", _("Captured"), Q()),
@@ -421,9 +417,6 @@ def lead_attribution(user, *, dimension: str, since: date | None, currency: str)
 
     The biggest won revenue first (then conversions, then leads); the first `ATTRIBUTION_ROWS` rows are shown
     and `more` says whether there are others."""
-    from deals.models import DealStage
-    from leads.models import LeadStatus
-
     converted = Q(status=LeadStatus.CONVERTED)
     won = converted & Q(converted_deal__stage=DealStage.CLOSED_WON)
     grouped = list(

@@ -1,8 +1,7 @@
 """Deterministic demo data for `manage.py seed_demo`: the "Demo Corp" Company, its users and a realistic
 sales data set (about 500 leads, 60 accounts with their contacts, 80 deals).
 
-`crm` imports no entity app at module level (STYLE.md): the models come from the app registry, and the
-few helpers of the accounts app are imported inside the function that uses them. Choice values are the
+It lives on the roof (`crm.site`): it builds records of every app and imports them openly. Choice values are the
 stable slugs of the contract; the database's check constraints refuse a typo.
 
 Everything is drawn from `random.Random(seed)` and fixed word lists, so the same seed gives the same data
@@ -17,12 +16,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import Company, Membership, Role
+from accounts.models import Account, domain_of_website, normalise_company_name
+from accounts.validators import gstin_check_character
+from contacts.models import Contact
+from crm.models import Company, Membership, Role
+from deals.models import Deal
+from leads.models import Lead
 
 DEMO_COMPANY_SLUG = "demo"
 DEMO_COMPANY_NAME = "Demo Corp"
@@ -64,11 +67,11 @@ class DemoConflictError(Exception):
 class SeedResult:
     company: Company
     users: list  # [(user, membership)] in DEMO_USERS order
-    created: dict[str, int] = field(default_factory=dict)  # model label -> rows created
-    existing: dict[str, int] = field(default_factory=dict)  # model label -> rows already there (skipped)
+    created: dict[type, int] = field(default_factory=dict)  # model -> rows created
+    existing: dict[type, int] = field(default_factory=dict)  # model -> rows already there (skipped)
 
 
-DATA_MODELS = ("accounts.Account", "contacts.Contact", "deals.Deal", "leads.Lead")
+DATA_MODELS = (Account, Contact, Deal, Lead)
 
 
 def seed_demo(*, seed: int = DEMO_SEED, now: datetime | None = None) -> SeedResult:
@@ -79,19 +82,15 @@ def seed_demo(*, seed: int = DEMO_SEED, now: datetime | None = None) -> SeedResu
             slug=DEMO_COMPANY_SLUG,
             defaults={"name": DEMO_COMPANY_NAME, "currency": "USD", "default_campaign": "website"},
         )
-        created = {"crm.Company": int(company_created)}
-        users, created["auth.User"], created["crm.Membership"] = _ensure_users(company)
-        existing = {label: _model(label).objects.for_company(company).count() for label in DATA_MODELS}
+        created = {Company: int(company_created)}
+        users, created[get_user_model()], created[Membership] = _ensure_users(company)
+        existing = {model: model.objects.for_company(company).count() for model in DATA_MODELS}
         if any(existing.values()):
             return SeedResult(company=company, users=users, created=created, existing=existing)
         by_username = {user.username: user for user, _membership in users}
         builder = _DemoBuilder(company=company, users=by_username, rng=random.Random(seed), now=now)  # noqa: S311 - demo data, not security
         created.update(builder.build())
     return SeedResult(company=company, users=users, created=created)
-
-
-def _model(label: str):
-    return apps.get_model(label)
 
 
 def _ensure_users(company) -> tuple[list, int, int]:
@@ -255,21 +254,17 @@ class _DemoBuilder:
         self.today = timezone.localdate(now)
         self.manager = users["manager"]
         self.reps = [users["rep1"], users["rep2"]]
-        self.Account = _model("accounts.Account")
-        self.Contact = _model("contacts.Contact")
-        self.Deal = _model("deals.Deal")
-        self.Lead = _model("leads.Lead")
 
-    def build(self) -> dict[str, int]:
+    def build(self) -> dict[type, int]:
         accounts = self._accounts()
         contacts = self._contacts(accounts)
         deals = self._deals(accounts, contacts)
         leads = self._leads(deals)
         return {
-            "accounts.Account": len(accounts),
-            "contacts.Contact": len(contacts),
-            "deals.Deal": len(deals),
-            "leads.Lead": len(leads),
+            Account: len(accounts),
+            Contact: len(contacts),
+            Deal: len(deals),
+            Lead: len(leads),
         }
 
     # --- helpers ----------------------------------------------------------------------------------------
@@ -313,8 +308,6 @@ class _DemoBuilder:
         return [(prefix, noun, self._country()) for prefix, noun in self.rng.sample(pairs, count)]
 
     def _gstin(self, state: str, name: str, used: set) -> str:
-        from accounts.validators import gstin_check_character
-
         letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
         while True:
             # PAN: three letters, the holder type (C = company), the name's initial, four digits, a letter.
@@ -364,8 +357,6 @@ class _DemoBuilder:
     # --- accounts -------------------------------------------------------------------------------------------
 
     def _accounts(self) -> list:
-        from accounts.models import domain_of_website, normalise_company_name
-
         used_gstins: set[str] = set()
         accounts = []
         self.account_names = set()
@@ -379,7 +370,7 @@ class _DemoBuilder:
             gstin = ""
             if country == "IN" and self.rng.random() < 0.8:
                 gstin = self._gstin(self.rng.choice(GST_STATE_CODES), prefix, used_gstins)
-            account = self.Account(
+            account = Account(
                 company=self.company,
                 created_by=self.manager,
                 name=name,
@@ -402,7 +393,7 @@ class _DemoBuilder:
             )
             account.created_at = account.updated_at = created_at
             accounts.append(account)
-        self._bulk_create(self.Account, accounts)
+        self._bulk_create(Account, accounts)
         return accounts
 
     def _classify_accounts(self, accounts, deals) -> None:
@@ -431,7 +422,7 @@ class _DemoBuilder:
                 account.is_active = self.rng.random() < 0.5
                 if not account.is_active:
                     account.deactivated_at = self.now - timedelta(days=self.rng.randint(5, 60))
-        self.Account.objects.bulk_update(
+        Account.objects.bulk_update(
             accounts,
             ["account_type", "lifecycle_stage", "health_score", "is_active", "deactivated_at"],
             batch_size=BATCH_SIZE,
@@ -458,7 +449,7 @@ class _DemoBuilder:
                 )
                 consent = self.rng.random() < 0.7
                 created_at = account.created_at + timedelta(days=self.rng.randint(0, 60))
-                contact = self.Contact(
+                contact = Contact(
                     company=self.company,
                     created_by=account.account_owner or self.manager,
                     account=account,
@@ -486,7 +477,7 @@ class _DemoBuilder:
                 )
                 contact.created_at = contact.updated_at = min(created_at, self.now)
                 contacts.append(contact)
-        self._bulk_create(self.Contact, contacts)
+        self._bulk_create(Contact, contacts)
         return contacts
 
     # --- deals ----------------------------------------------------------------------------------------------
@@ -516,7 +507,7 @@ class _DemoBuilder:
                 primary_contact = None
             owner = account.account_owner if account.account_owner in self.reps else self.rng.choice(self.reps)
             product = self.rng.choice(PRODUCTS)
-            deal = self.Deal(
+            deal = Deal(
                 company=self.company,
                 created_by=owner,
                 name=f"{' '.join(account.name.split()[:2])} - {product} {self.rng.choice(DEAL_NAME_SUFFIXES)}",
@@ -546,7 +537,7 @@ class _DemoBuilder:
             if stage == "closed_lost":
                 deal.lost_reason = self.rng.choice(LOST_REASONS)
             deals.append(deal)
-        self._bulk_create(self.Deal, deals)
+        self._bulk_create(Deal, deals)
         self._classify_accounts(accounts, deals)
         return deals
 
@@ -575,7 +566,7 @@ class _DemoBuilder:
         return max(0, min(100, score))
 
     def _lead(self, *, status: str, created_at: datetime, **fields):
-        lead = self.Lead(company=self.company, status=status, **fields)
+        lead = Lead(company=self.company, status=status, **fields)
         lead.sync_names()
         lead.created_at = created_at
         lead.updated_at = min(created_at + timedelta(days=self.rng.randint(0, 10)), self.now)
@@ -589,10 +580,10 @@ class _DemoBuilder:
         for _ in range(normal_count):
             leads.append(self._open_or_closed_lead(self._weighted(statuses), self.rng.choice(lead_companies)))
         leads.extend(self._spam_lead() for _ in range(SPAM_LEAD_COUNT))
-        self._bulk_create(self.Lead, leads)
+        self._bulk_create(Lead, leads)
         candidates = [lead for lead in leads if lead.status in ("new", "contacted") and lead.email]
         duplicates = [self._duplicate_lead(original) for original in self.rng.sample(candidates, DUPLICATE_LEAD_COUNT)]
-        self._bulk_create(self.Lead, duplicates)
+        self._bulk_create(Lead, duplicates)
         return leads + duplicates
 
     def _converted_leads(self, deals) -> list:
@@ -634,7 +625,7 @@ class _DemoBuilder:
             converted.append(lead)
             deal.source, deal.campaign = attribution["source"], attribution["campaign"]
             deal.medium, deal.term = attribution["medium"], attribution["term"]
-        self.Deal.objects.bulk_update(
+        Deal.objects.bulk_update(
             [lead.converted_deal for lead in converted], ["source", "campaign", "medium", "term"], batch_size=BATCH_SIZE
         )
         return converted

@@ -2,18 +2,17 @@
 
 import io
 
-from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from crm.demo import DEMO_COMPANY_SLUG, DEMO_PASSWORD, DEMO_SEED, DemoConflictError, seed_demo
+from crm.site.demo import DEMO_COMPANY_SLUG, DEMO_PASSWORD, DEMO_SEED, DemoConflictError, seed_demo
 
 
-def _counted(counts: dict[str, int]) -> str:
-    """{"leads.Lead": 500} -> "500 leads"."""
+def _counted(counts: dict[type, int]) -> str:
+    """{Lead: 500} -> "500 leads"."""
     parts = []
-    for label, count in counts.items():
-        meta = apps.get_model(label)._meta
+    for model, count in counts.items():
+        meta = model._meta
         parts.append(f"{count} {meta.verbose_name if count == 1 else meta.verbose_name_plural}")
     return ", ".join(parts)
 
@@ -37,7 +36,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
 
         company = result.company
-        created = {label: count for label, count in result.created.items() if count}
+        created = {model: count for model, count in result.created.items() if count}
         if created:
             self.stdout.write(self.style.SUCCESS(f"Created {_counted(created)}."))
             # Score the new leads with the same model the app uses, so every lead page explains its score.

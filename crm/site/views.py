@@ -4,7 +4,7 @@ from .dashboard import dashboard_context
 
 
 class DashboardView(TemplateView):
-    """`/`: a rep's own numbers, or a manager's view of the team (crm.dashboard computes both)."""
+    """`/`: a rep's own numbers, or a manager's view of the team (crm.site.dashboard computes both)."""
 
     template_name = "crm/dashboard.html"
 

@@ -1,4 +1,4 @@
-"""The convert page (`/leads/<pk>/convert/`) and the admin action: both call `leads.conversion.lead_convert`.
+"""The convert page (`/leads/<pk>/convert/`) and the admin action: both call `leads.conversion.service.lead_convert`.
 
 GET shows the plan and writes nothing: the accounts that match the lead (with the reason each matched), the
 contacts on them, the new records that would be created, the deal's fields. One POST converts.
@@ -18,7 +18,9 @@ from django.views.generic import FormView
 
 from crm.filters import MAX_TERM_LENGTH
 
-from .conversion import (
+from ..models import Lead, LeadStatus
+from .forms import NEW, LeadConvertForm
+from .service import (
     Conversion,
     ConversionError,
     can_convert,
@@ -32,8 +34,6 @@ from .conversion import (
     propose_contacts,
     search_accounts,
 )
-from .conversion_forms import NEW, LeadConvertForm
-from .models import Lead, LeadStatus
 
 
 def _text_param(value) -> str:

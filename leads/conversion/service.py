@@ -32,88 +32,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, AccountType, Lifecycle, domain_of_website, normalise_company_name
+from accounts.services import account_create
 from accounts.validators import normalise_gstin
 from contacts.models import Channel, Contact, ContactRole
+from contacts.services import contact_create
 from crm.models import membership_of
 from deals.models import STAGE_FORECAST_CATEGORY, Deal, DealStage
 
-from .models import AuthorityLevel, Lead, LeadStatus, Timeline
-
-# Mailbox providers: an address there says nothing about the person's employer, so these domains never
-# become an account's website and never match an account. The one list of them in the project.
-FREE_EMAIL_DOMAINS = frozenset(
-    {
-        "gmail.com",
-        "googlemail.com",
-        "yahoo.com",
-        "ymail.com",
-        "rocketmail.com",
-        "outlook.com",
-        "hotmail.com",
-        "live.com",
-        "msn.com",
-        "passport.com",
-        "icloud.com",
-        "me.com",
-        "mac.com",
-        "aol.com",
-        "aim.com",
-        "proton.me",
-        "protonmail.com",
-        "protonmail.ch",
-        "pm.me",
-        "tutanota.com",
-        "tuta.io",
-        "fastmail.com",
-        "hey.com",
-        "zoho.com",
-        "zohomail.com",
-        "mail.com",
-        "email.com",
-        "gmx.com",
-        "gmx.net",
-        "gmx.de",
-        "web.de",
-        "t-online.de",
-        "freenet.de",
-        "orange.fr",
-        "free.fr",
-        "laposte.net",
-        "libero.it",
-        "virgilio.it",
-        "mail.ru",
-        "bk.ru",
-        "inbox.ru",
-        "list.ru",
-        "rambler.ru",
-        "yandex.com",
-        "yandex.ru",
-        "ya.ru",
-        "rediffmail.com",
-        "rediff.com",
-        "qq.com",
-        "163.com",
-        "126.com",
-        "yeah.net",
-        "sina.com",
-        "sohu.com",
-        "naver.com",
-        "daum.net",
-        "hanmail.net",
-        "seznam.cz",
-        "wp.pl",
-        "o2.pl",
-        "interia.pl",
-        "comcast.net",
-        "verizon.net",
-        "att.net",
-        "sbcglobal.net",
-        "btinternet.com",
-    }
-)
-# Providers with a domain per country (gmx.at, yandex.kz, yahoo.co.in, hotmail.co.uk, outlook.in, live.fr...):
-# the first label of the domain is enough.
-FREE_EMAIL_PROVIDER_LABELS = frozenset({"gmx", "yandex", "yahoo", "hotmail", "outlook", "live", "rediffmail"})
+from ..models import AuthorityLevel, Lead, LeadStatus, Timeline
+from ..quality.free_email import is_free_email_domain
 
 # Expected close date of the deal, in days from the conversion, by the lead's timeline: about the middle of each
 # range (1-3 months -> 2 months, 3-6 months -> 4.5 months, 6-12 months -> 9 months), two weeks for "immediately",
@@ -187,11 +114,6 @@ def email_domain(email: str) -> str:
     if "@" not in email:
         return ""
     return domain_of_website(email.rsplit("@", 1)[1])
-
-
-def is_free_email_domain(domain: str) -> bool:
-    domain = (domain or "").strip().lower()
-    return domain in FREE_EMAIL_DOMAINS or domain.split(".", 1)[0] in FREE_EMAIL_PROVIDER_LABELS
 
 
 def corporate_domain(email: str) -> str:
@@ -475,24 +397,22 @@ def _resolve_account(lead: Lead, *, by, account: Account | None, gstin: str) -> 
         _save_filled(account, changed, field="account", label=_("Account"))
         return account, False
 
-    account = Account(
-        company=lead.company,
-        created_by=by if by and by.is_authenticated else None,
-        name=new_account_name(lead),
-        website=f"https://{website_domain}" if website_domain else "",
-        country=lead.country,
-        gstin=normalise_gstin(gstin),
-        account_type=AccountType.PROSPECT,
-        lifecycle_stage=Lifecycle.SQA,
-        account_owner=_owner_for(lead, by),
-    )
     try:
-        account.full_clean()
+        account = account_create(
+            company=lead.company,
+            by=by,
+            name=new_account_name(lead),
+            website=f"https://{website_domain}" if website_domain else "",
+            country=lead.country,
+            gstin=gstin,
+            account_type=AccountType.PROSPECT,
+            lifecycle_stage=Lifecycle.SQA,
+            owner=_owner_for(lead, by),
+        )
     except ValidationError as error:
         if "gstin" in getattr(error, "message_dict", {}):
             raise ConversionError({"gstin": error.message_dict["gstin"]}) from error
         _refuse("account", error, _("New account"))
-    account.save()
     return account, True
 
 
@@ -549,28 +469,25 @@ def _resolve_contact(lead: Lead, *, by, account: Account, contact: Contact | Non
         return contact, False
 
     first, last = _contact_names(lead)
-    contact = Contact(
-        company=lead.company,
-        created_by=by if by and by.is_authenticated else None,
-        account=account,
-        first_name=first,
-        last_name=last,
-        email=lead.email,
-        phone=lead.phone,
-        job_title=lead.job_title,
-        role=AUTHORITY_CONTACT_ROLE.get(lead.authority_level, ""),
-        preferred_channel=Channel.EMAIL if lead.email or not lead.phone else Channel.PHONE,
-        gdpr_consent=lead.gdpr_consent,
-        opt_in_date=lead.opt_in_date,
-        dnd_status=lead.dnd_status,
-        is_primary_contact=needs_primary,
-        owner=owner,
-    )
     try:
-        contact.full_clean()
+        contact = contact_create(
+            account=account,
+            by=by,
+            first_name=first,
+            last_name=last,
+            email=lead.email,
+            phone=lead.phone,
+            job_title=lead.job_title,
+            role=AUTHORITY_CONTACT_ROLE.get(lead.authority_level, ""),
+            preferred_channel=Channel.EMAIL if lead.email or not lead.phone else Channel.PHONE,
+            gdpr_consent=lead.gdpr_consent,
+            opt_in_date=lead.opt_in_date,
+            dnd_status=lead.dnd_status,
+            is_primary_contact=needs_primary,
+            owner=owner,
+        )
     except ValidationError as error:
         _refuse("contact", error, _("New contact"))
-    contact.save()
     return contact, True
 
 
