@@ -241,7 +241,9 @@ class Lead(TrackedModel):
     converted_at = models.DateTimeField(_("converted at"), null=True, blank=True, editable=False)
     notes = models.TextField(_("notes"), blank=True)
 
-    access = AccessPolicy(owner_field="lead_owner", rep_sees_unowned=True, rep_edits_unowned=True)
+    access = AccessPolicy(
+        owner_field="lead_owner", rep_sees_unowned=True, rep_edits_unowned=True, rep_leaves_unowned=True
+    )
     objects = LeadQuerySet.as_manager()
     # Field history; what the quality pipeline derives on every save (factors, reasons, keys) is left out.
     history = TrackedHistory(
