@@ -66,7 +66,7 @@ def in_company_of(user, obj) -> bool:
 def can_view(user, obj) -> bool:
     """May the user open this record? The same rule as `visible_to`, for a loaded record (no query).
 
-    None (no related record) is never viewable: `{% if request.user|can_view:lead.converted_deal %}` needs no other test.
+    None (no related record) is never viewable: `{% if request.user|can_view:lead.converted_deal %}` is enough.
     """
     if obj is None:
         return False
