@@ -2,7 +2,7 @@
 
 
 def user_label(user) -> str:
-    """The user's full name, else their username; '' for no user."""
-    if user is None:
+    """The user's full name, else their username; '' for no user (and for an anonymous one)."""
+    if user is None or not user.is_authenticated:
         return ""
     return user.get_full_name() or user.get_username()
