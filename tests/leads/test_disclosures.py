@@ -85,6 +85,7 @@ class TestConvertedDeal:
         html = client.get(reverse("leads:convert", kwargs={"pk": lead.pk})).content.decode()
 
         assert "confidential deal" not in html
+        assert reverse("deals:detail", kwargs={"pk": deal.pk}) not in html
         assert "a deal you cannot open" in html
 
     def test_a_manager_sees_the_deal_named_and_linked(self, client, manager, converted):
