@@ -159,7 +159,9 @@ class Account(TrackedModel):
     domain = models.CharField(_("website domain"), max_length=200, blank=True, editable=False, db_index=True)
     name_key = models.CharField(_("normalised name"), max_length=200, blank=True, editable=False, db_index=True)
 
-    access = AccessPolicy(owner_field="account_owner", rep_sees_all=True)
+    access = AccessPolicy(
+        owner_field="account_owner", rep_sees_all=True, rep_assigns_others=True, rep_leaves_unowned=True
+    )
     objects = AccountQuerySet.as_manager()
     history = TrackedHistory(excluded_fields=["domain", "name_key"])  # the matching keys derive from other fields
 

@@ -1,14 +1,15 @@
 """Account pages: list, detail, create, edit, and the deactivate / reactivate actions (there is no delete)."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.shortcuts import get_object_or_404, redirect
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_POST
 
-from crm.views_base import TenantCreateView, TenantDetailView, TenantListView, TenantUpdateView
+from crm.forms import error_text
+from crm.permissions import can_edit, can_see_all_owners, require
+from crm.views_base import TenantCreateView, TenantDetailView, TenantListView, TenantUpdateView, redirect_back
 
 from . import services
 from .filters import AccountFilter
@@ -111,6 +112,9 @@ class AccountDetailView(TenantDetailView):
         context["open_pipeline"] = sum(deal.amount for deal in context["open_deals"])
         context["won_amount"] = sum(deal.amount for deal in deals if deal.is_won)
         context["website_url"] = website_url(self.object.website)
+        user = self.request.user
+        context["sees_all_deals"] = can_see_all_owners(user, related_model("deals"))
+        context["sees_all_leads"] = can_see_all_owners(user, related_model("converted_leads"))
         return context
 
 
@@ -137,17 +141,8 @@ class AccountUpdateView(TenantUpdateView):
 def editable_account(request, pk) -> Account:
     """Another Company's account (or one the user cannot see) is a 404; one they may not edit, a 403."""
     account = get_object_or_404(Account.objects.visible_to(request.user), pk=pk)
-    if not account.can_edit(request.user):
-        raise PermissionDenied
+    require(can_edit(request.user, account))
     return account
-
-
-def redirect_back(request, default):
-    """Back to the page the action was posted from (`next`), if it is on this site; else `default`."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return redirect(target)
-    return redirect(default)
 
 
 @require_POST
@@ -156,7 +151,7 @@ def account_deactivate(request, pk):
     try:
         account = services.account_deactivate(account=account, by=request.user)
     except ValidationError as error:
-        messages.warning(request, " ".join(error.messages))
+        messages.warning(request, error_text(error))
     else:
         messages.success(request, f"“{account}” is deactivated: it no longer shows in the account list.")
     return redirect_back(request, account)
@@ -168,7 +163,7 @@ def account_reactivate(request, pk):
     try:
         account = services.account_reactivate(account=account, by=request.user)
     except ValidationError as error:
-        messages.warning(request, " ".join(error.messages))
+        messages.warning(request, error_text(error))
     else:
         messages.success(request, f"“{account}” is active again.")
     return redirect_back(request, account)

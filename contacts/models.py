@@ -70,7 +70,7 @@ class Contact(TrackedModel):
     dnd_status = models.BooleanField(_("do not disturb"), default=False)
     notes = models.TextField(_("notes"), blank=True)
 
-    access = AccessPolicy(owner_field="owner", rep_sees_all=True)
+    access = AccessPolicy(owner_field="owner", rep_sees_all=True, rep_assigns_others=True, rep_leaves_unowned=True)
     # Personal data (crm.gdpr: the export of a person's data and its erasure).
     gdpr = PersonalDataPolicy(
         personal=("first_name", "last_name", "email", "phone", "job_title", "notes"),

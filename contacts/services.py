@@ -56,11 +56,6 @@ def contact_create(
     return contact
 
 
-def can_make_primary(*, contact: Contact, user) -> bool:
-    """Who may change an account's primary contact: whoever may edit the contact or its account."""
-    return contact.can_edit(user) or contact.account.can_edit(user)
-
-
 def contact_make_primary(*, contact: Contact, by) -> Contact | None:
     """Make `contact` its account's primary contact; return the contact that was primary before (or None).
 

@@ -1,16 +1,18 @@
 """Contact pages: list, detail, create, edit, and the make-primary action."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_POST
 
 from accounts.models import Account
-from accounts.views import advanced_filters, redirect_back
+from accounts.views import advanced_filters
+from crm.forms import error_text
 from crm.models import parse_id
-from crm.views_base import TenantCreateView, TenantDetailView, TenantListView, TenantUpdateView
+from crm.permissions import can_make_primary, can_see_all_owners, require
+from crm.views_base import TenantCreateView, TenantDetailView, TenantListView, TenantUpdateView, redirect_back
 
 from . import services
 from .filters import ContactFilter
@@ -54,7 +56,8 @@ class ContactDetailView(TenantDetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["can_make_primary"] = services.can_make_primary(contact=self.object, user=self.request.user)
+        context["can_make_primary"] = can_make_primary(self.request.user, self.object)
+        context["sees_all_deals"] = can_see_all_owners(self.request.user, related_model("deals"))
         return context
 
 
@@ -110,12 +113,11 @@ class ContactUpdateView(ContactFormMixin, TenantUpdateView):
 def contact_make_primary(request, pk):
     """Another Company's contact is a 404; a contact the user may not edit (nor its account), a 403."""
     contact = get_object_or_404(Contact.objects.visible_to(request.user).select_related("account"), pk=pk)
-    if not services.can_make_primary(contact=contact, user=request.user):
-        raise PermissionDenied
+    require(can_make_primary(request.user, contact))
     try:
         previous = services.contact_make_primary(contact=contact, by=request.user)
     except ValidationError as error:
-        messages.warning(request, " ".join(error.messages))
+        messages.warning(request, error_text(error))
     else:
         instead = f", instead of {previous}" if previous else ""
         messages.success(request, f"{contact} is now the primary contact of {contact.account}{instead}.")

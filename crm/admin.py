@@ -31,18 +31,11 @@ from django.utils.translation import gettext_lazy as _
 
 from .filters import MAX_SEARCH_TERMS, MAX_TERM_LENGTH
 from .models import Company, ErasureLog, Membership, Role, TenantModel, company_of, membership_of
+from .permissions import can_edit, is_company_admin
 
 User = get_user_model()
 
 AUDIT_FIELDS = ("created_by", "created_at", "updated_at")
-
-
-def is_company_admin(user) -> bool:
-    """A staff user whose role in their Company is admin: may use the Django admin for that Company."""
-    if not (user.is_authenticated and user.is_active and user.is_staff):
-        return False
-    membership = membership_of(user)
-    return bool(membership and membership.role == Role.ADMIN)
 
 
 def company_members(company):
@@ -171,13 +164,13 @@ class TenantAdminMixin(CompanyRoleAdminMixin):
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
         if allowed and obj is not None and not request.user.is_superuser:
-            allowed = obj.can_edit(request.user)
+            allowed = can_edit(request.user, obj)
         return allowed
 
     def has_delete_permission(self, request, obj=None):
         allowed = super().has_delete_permission(request, obj)
         if allowed and obj is not None and not request.user.is_superuser:
-            allowed = obj.can_edit(request.user)
+            allowed = can_edit(request.user, obj)
         return allowed
 
     # Lists: the Company column and filter are for superusers only

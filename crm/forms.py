@@ -5,8 +5,11 @@ import uuid
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.core.exceptions import ValidationError
 
 from .models import TenantModel, TrackedModel, company_of, company_users
+from .permissions import assignable_owners, may_leave_unowned
+from .users import user_label
 
 VERSION_FIELD = "version"
 MAX_VERSION = 2**31 - 1  # the largest PositiveIntegerField on every database
@@ -42,7 +45,8 @@ class TenantModelForm(forms.ModelForm):
                     field.queryset = self.scoped_queryset(model)
                 elif model._meta.label == "auth.User" or model._meta.label_lower == "auth.user":
                     field.queryset = company_users(self.company)
-                    field.label_from_instance = lambda user: user.get_full_name() or user.get_username()
+                    field.label_from_instance = user_label
+        self._scope_owner_field()
         if self.instance._state.adding:
             self.fields[TOKEN_FIELD] = forms.UUIDField(widget=forms.HiddenInput, required=False, initial=uuid.uuid4)
         elif isinstance(self.instance, TrackedModel):
@@ -57,6 +61,18 @@ class TenantModelForm(forms.ModelForm):
         self.helper.form_tag = False
         self.helper.render_hidden_fields = True  # the hidden fields above, whatever layout a subclass sets
 
+    def _scope_owner_field(self):
+        """The owner field offers the users this user may make the owner (`crm.permissions`); one who may not
+        leave the record unowned must pick one."""
+        policy = getattr(self._meta.model, "access", None)
+        owner = self.fields.get(policy.owner_field) if policy is not None else None
+        if not isinstance(owner, forms.ModelChoiceField):
+            return
+        owner.queryset = assignable_owners(self.user, self._meta.model)
+        if not may_leave_unowned(self.user, self._meta.model):
+            owner.required = True
+            owner.empty_label = None
+
     def full_clean(self):
         super().full_clean()
         version = getattr(self, "cleaned_data", {}).get(VERSION_FIELD)
@@ -65,3 +81,17 @@ class TenantModelForm(forms.ModelForm):
 
     def scoped_queryset(self, model):
         return model.objects.visible_to(self.user)
+
+
+def add_errors(form, error: ValidationError) -> None:
+    """Put a model/service ValidationError on the form: on its field when the form has it, else on top."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def error_text(error: ValidationError) -> str:
+    """A ValidationError's messages as one sentence (for a flash message)."""
+    return " ".join(str(message) for message in error.messages)

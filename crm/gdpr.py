@@ -26,12 +26,12 @@ from decimal import Decimal
 from django.apps import apps
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import ErasureLog, membership_of
+from .models import ErasureLog
+from .permissions import can_erase, require
 
 ERASED = "Erased"
 ERASE_REASON = "Personal data erased (GDPR)"
@@ -87,15 +87,6 @@ def has_policy(obj_or_model) -> bool:
 def policy_models() -> list[type[models.Model]]:
     """Every installed model that declares personal data, in INSTALLED_APPS order."""
     return [model for model in apps.get_models() if has_policy(model)]
-
-
-# --- Who may do what ---------------------------------------------------------------------------------------
-
-
-def can_erase(user, obj) -> bool:
-    """Managers and admins of the record's Company erase; reps do not (an erasure cannot be undone)."""
-    membership = membership_of(user)
-    return bool(membership and membership.is_manager and membership.company_id == obj.company_id)
 
 
 # --- Outreach ----------------------------------------------------------------------------------------------
@@ -282,8 +273,7 @@ def erase_personal_data(*, obj, by) -> Erasure:
     Raises PermissionDenied unless `by` is a manager or admin of the record's Company. `obj` is updated in
     place with the anonymised values.
     """
-    if not can_erase(by, obj):
-        raise PermissionDenied(_("Only managers and admins erase personal data."))
+    require(can_erase(by, obj), _("Only managers and admins erase personal data."))
     policy = policy_for(obj)
     model = type(obj)
     values = policy.erase_values

@@ -6,7 +6,6 @@ A record the user cannot see is a 404; erasing is for managers and admins (a rep
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import gdpr
+from .permissions import can_erase, require
 
 
 class EraseForm(forms.Form):
@@ -52,8 +52,7 @@ def personal_data(request, pk, *, model):
 def erase(request, pk, *, model):
     """GET: what will be erased and what is kept; POST (with the box ticked): erase."""
     obj = _visible(request, model, pk)
-    if not gdpr.can_erase(request.user, obj):
-        raise PermissionDenied(_("Only managers and admins erase personal data."))
+    require(can_erase(request.user, obj), _("Only managers and admins erase personal data."))
     form = EraseForm(request.POST) if request.method == "POST" else EraseForm()
     if request.method == "POST" and form.is_valid():
         gdpr.erase_personal_data(obj=obj, by=request.user)
@@ -88,7 +87,7 @@ def erase(request, pk, *, model):
                 "label": _label(other),
                 "url": other.get_absolute_url(),
                 "erase_url": reverse(f"{other._meta.app_label}:erase", kwargs={"pk": other.pk})
-                if gdpr.can_erase(request.user, other)
+                if can_erase(request.user, other)
                 else "",
             }
             for other in gdpr.same_person_records(obj, user=request.user)

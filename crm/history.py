@@ -33,6 +33,8 @@ from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import HistoricalRecords
 
+from .users import user_label
+
 # Fields that every tracked model has and the timeline does not show: bookkeeping, not facts about the record.
 NOT_SHOWN = frozenset({"id", "company", "created_by", "created_at", "updated_at", "version"})
 EMPTY = "—"
@@ -139,10 +141,6 @@ class HistoryEntry:
     @property
     def who(self) -> str:
         return user_label(self.user) if self.user is not None else _("System")
-
-
-def user_label(user) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 def shown_fields(model) -> list[models.Field]:

@@ -188,13 +188,32 @@ class TenantQuerySet(models.QuerySet):
 
 
 class AccessPolicy:
-    """How a tenant model is seen by reps. Declared once per model as `access = AccessPolicy(...)`."""
+    """How a tenant model is seen by reps. Declared once per model as `access = AccessPolicy(...)`.
 
-    def __init__(self, *, owner_field: str, rep_sees_all=False, rep_sees_unowned=False, rep_edits_unowned=False):
+    - `rep_sees_all`: reps see every record (else the ones they own);
+    - `rep_sees_unowned` / `rep_edits_unowned`: reps see / edit the unowned records too (a queue);
+    - `rep_assigns_others`: reps may make a colleague the owner (else only themselves);
+    - `rep_leaves_unowned`: reps may leave a record without an owner.
+    Managers and admins see, edit and assign everything in their Company. `crm.permissions` answers every
+    question from these.
+    """
+
+    def __init__(
+        self,
+        *,
+        owner_field: str,
+        rep_sees_all=False,
+        rep_sees_unowned=False,
+        rep_edits_unowned=False,
+        rep_assigns_others=False,
+        rep_leaves_unowned=False,
+    ):
         self.owner_field = owner_field
         self.rep_sees_all = rep_sees_all
         self.rep_sees_unowned = rep_sees_unowned
         self.rep_edits_unowned = rep_edits_unowned
+        self.rep_assigns_others = rep_assigns_others
+        self.rep_leaves_unowned = rep_leaves_unowned
 
     def owner_id(self, obj):
         return getattr(obj, f"{self.owner_field}_id")

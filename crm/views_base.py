@@ -16,8 +16,10 @@ from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.generic import CreateView, DetailView, UpdateView
 from django_filters.views import FilterView
@@ -26,8 +28,33 @@ from .forms import TOKEN_FIELD, VERSION_FIELD
 from .history import describe_conflict, history_entries
 from .models import ConcurrentEditError, SubmissionToken, company_of
 from .pagination import EstimatedCountPaginator
+from .permissions import can_edit
 
 PAGE_SIZES = (25, 50, 100)
+
+
+def redirect_back(request, fallback):
+    """Back to the page the form was posted from (`next`, on this site only), else to `fallback` (a record,
+    a URL name or a URL)."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return HttpResponseRedirect(target)
+    return redirect(fallback)
+
+
+def report_errors(request, error, *, level=messages.ERROR) -> None:
+    """A refused action's ValidationError as flash messages, one per message."""
+    for text in error.messages:
+        messages.add_message(request, level, text)
+
+
+def report_form_errors(request, form) -> None:
+    """An action form's errors as flash messages (the action has no page of its own to show them on)."""
+    for errors in form.errors.values():
+        for text in errors:
+            messages.error(request, text)
 
 
 class TenantQuerysetMixin:
@@ -50,7 +77,7 @@ class TenantEditMixin(TenantQuerysetMixin):
 
     def get_object(self, queryset=None):
         obj = super().get_object(queryset)
-        if not obj.can_edit(self.request.user):
+        if not can_edit(self.request.user, obj):
             raise PermissionDenied
         return obj
 
@@ -108,7 +135,7 @@ def has_history(model) -> bool:
 class TenantDetailView(TenantQuerysetMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["can_edit"] = self.object.can_edit(self.request.user)
+        context["can_edit"] = can_edit(self.request.user, self.object)
         if has_history(self.model):
             # Read through the record, which came from visible_to(user): the history is scoped like the record.
             context["history_entries"] = history_entries(self.object, user=self.request.user)

@@ -9,7 +9,9 @@ from django_filters.widgets import DateRangeWidget, RangeWidget
 
 from accounts.models import Account
 from crm.filters import SearchFilter, TextFilter, company_user_choices, visible_choices
-from crm.models import Source, is_manager
+from crm.models import Source
+from crm.permissions import can_see_all_owners
+from crm.users import user_label
 
 from .models import CLOSED_STAGES, Deal, DealStage, ForecastCategory
 
@@ -47,10 +49,6 @@ class DealOrderingFilter(django_filters.OrderingFilter):
             qs = qs.alias(stage_rank=STAGE_ORDER)
             ordering = [field.replace("stage", "stage_rank") for field in ordering]
         return qs.order_by(*ordering, "-pk")
-
-
-def _owner_label(user):
-    return user.get_full_name() or user.get_username()
 
 
 class DealFilterSet(django_filters.FilterSet):
@@ -99,11 +97,11 @@ class DealFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
-        if request is not None and not is_manager(request.user):
+        if request is not None and not can_see_all_owners(request.user, Deal):
             # A rep sees only their own deals: an owner filter would only add noise.
             del self.filters["owner"]
         if "owner" in self.filters:
-            self.form.fields["owner"].label_from_instance = _owner_label
+            self.form.fields["owner"].label_from_instance = user_label
 
     def filter_status(self, queryset, name, value):
         if value == DealStatus.OPEN:

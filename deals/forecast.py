@@ -32,7 +32,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Role, company_of, company_users, is_manager, parse_id
+from crm.models import Role, company_of, company_users, parse_id
+from crm.permissions import can_see_all_owners
+from crm.users import user_label
 
 from .models import CLOSED_STAGES, OPEN_STAGES, Deal, DealStage, ForecastCategory
 
@@ -430,7 +432,7 @@ def forecast(deals: QuerySet, *, period: Period, currency: str, owners: Iterable
         if user.pk not in rows:
             rows[user.pk] = ForecastRow(
                 owner_id=user.pk,
-                owner_name=user.get_full_name() or user.get_username(),
+                owner_name=user_label(user),
                 categories={category.value: Bucket() for category in FORECAST_CATEGORIES},
             )
     ordered = sorted(rows.values(), key=lambda row: (row.owner_id is None, row.owner_name.lower(), row.owner_id or 0))
@@ -447,7 +449,7 @@ def forecast_for_user(user, period: Period) -> Forecast:
     currency = company.currency if company else ""
     if company is None:
         owners = []
-    elif is_manager(user):
+    elif can_see_all_owners(user, Deal):
         owners = list(company_users(company).filter(membership__role=Role.REP))
     else:
         owners = [user]

@@ -19,7 +19,8 @@ from django.views.generic import TemplateView
 
 from crm import charts
 from crm.csv_export import stream_csv
-from crm.models import company_of, is_manager
+from crm.models import company_of
+from crm.permissions import can_see_all_owners
 
 from . import forecast
 from .models import Deal, ForecastCategory
@@ -112,13 +113,13 @@ class ForecastView(TemplateView):
         today = timezone.localdate()
         period = forecast.parse_period(self.request.GET, today=today, kinds=FORECAST_PERIODS)
         result = forecast.forecast_for_user(user, period)
-        manager = is_manager(user)
+        manager = can_see_all_owners(user, Deal)
         labels = column_labels()
         context.update(
             {
                 "period": period,
                 "forecast": result,
-                "is_manager": manager,
+                "sees_all_owners": manager,
                 "columns": [(key, labels[key]) for key in forecast.FORECAST_COLUMNS],
                 "table": table_rows(result, with_total=manager),
                 "chart": forecast_chart(
@@ -178,7 +179,7 @@ def forecast_export(request):
     labels = column_labels()
     header = [_("Owner"), *(labels[key] for key in forecast.FORECAST_COLUMNS), _("Open deals"), _("Won deals")]
     header.append(_("Currency"))
-    rows = [*result.rows, result.total] if is_manager(request.user) else list(result.rows)
+    rows = [*result.rows, result.total] if can_see_all_owners(request.user, Deal) else list(result.rows)
     lines = [
         [
             row.owner_name,

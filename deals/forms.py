@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from crm.forms import TenantModelForm
-from crm.models import is_manager
+from crm.permissions import may_leave_unowned
 
 from .models import STAGE_FORECAST_CATEGORY, STAGE_PROBABILITY, Deal, DealStage, ForecastCategory
 
@@ -82,14 +82,10 @@ class DealForm(TenantModelForm):
 
         self._set_up_account_and_contact(deal)
 
-        owner = self.fields["owner"]
-        if is_manager(user):
-            owner.empty_label = _("Unassigned")
-        else:
-            # A rep works their own deals: they cannot hand a deal to someone else (or to nobody).
-            owner.queryset = owner.queryset.filter(pk=user.pk)
-            owner.required = True
-            owner.empty_label = None
+        # The owner choices come from crm.permissions (TenantModelForm): a rep works their own deals and cannot
+        # hand one to someone else (or to nobody).
+        if may_leave_unowned(user, Deal):
+            self.fields["owner"].empty_label = _("Unassigned")
         if adding:
             self.initial.setdefault("owner", user.pk)
             self.initial["amount"] = None

@@ -13,21 +13,23 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
-from crm.models import company_of, company_users, is_manager, parse_id
+from crm.models import company_of, company_users, parse_id
+from crm.permissions import can_edit, can_see_all_owners, require
+from crm.users import user_label
+from crm.views_base import redirect_back
 
 from . import forecast, services
 from .forms import DealStageForm
@@ -63,9 +65,9 @@ class PipelineFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        if is_manager(user):
+        if can_see_all_owners(user, Deal):
             self.fields["owner"].queryset = company_users(company_of(user))
-            self.fields["owner"].label_from_instance = lambda owner: owner.get_full_name() or owner.get_username()
+            self.fields["owner"].label_from_instance = user_label
         else:
             del self.fields["owner"]
 
@@ -130,7 +132,6 @@ class PipelineView(TemplateView):
                 "lost_stage": DealStage.CLOSED_LOST,
                 "card_limit": CARD_LIMIT,
                 "today": today,
-                "is_manager": is_manager(user),
                 "is_filtered": any(value for key, value in self.request.GET.items() if key != "period"),
             }
         )
@@ -174,7 +175,7 @@ class PipelineView(TemplateView):
         )
         by_stage = {stage: [] for stage in forecast.BOARD_STAGES}
         for card in cards:  # at most CARD_LIMIT per column: display rows, not aggregation
-            card.editable = card.can_edit(user)
+            card.editable = can_edit(user, card)
             by_stage[card.stage].append(card)
         return by_stage
 
@@ -238,12 +239,7 @@ def _wants_json(request) -> bool:
 
 
 def _back_to_board(request):
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return HttpResponseRedirect(target)
-    return HttpResponseRedirect(reverse("deals:pipeline"))
+    return redirect_back(request, "deals:pipeline")
 
 
 def _moved_text(deal) -> str:
@@ -261,8 +257,7 @@ def _moved_text(deal) -> str:
 def pipeline_move(request, pk):
     """Move a card: the plain form (redirects back to the board) or the board's script (asks for JSON)."""
     deal = get_object_or_404(Deal.objects.visible_to(request.user).select_related("account"), pk=pk)
-    if not deal.can_edit(request.user):
-        raise PermissionDenied
+    require(can_edit(request.user, deal))
     form = DealStageForm(request.POST)
     errors = None
     if form.is_valid():

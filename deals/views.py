@@ -1,17 +1,17 @@
 """Deal pages: list, detail, create, edit, and the POST actions that move a deal along the pipeline."""
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from crm.forms import error_text
 from crm.models import parse_id
-from crm.views_base import TenantCreateView, TenantDetailView, TenantListView, TenantUpdateView
+from crm.permissions import can_edit, require
+from crm.views_base import TenantCreateView, TenantDetailView, TenantListView, TenantUpdateView, redirect_back
 
 from . import services
 from .filters import DealFilterSet, DealStatus
@@ -108,22 +108,8 @@ class DealUpdateView(TenantUpdateView):
 def _editable_deal(request, pk):
     """The deal if the user may change it: invisible is a 404, visible but not editable a 403."""
     deal = get_object_or_404(Deal.objects.visible_to(request.user).select_related("account"), pk=pk)
-    if not deal.can_edit(request.user):
-        raise PermissionDenied
+    require(can_edit(request.user, deal))
     return deal
-
-
-def _back(request, deal):
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return HttpResponseRedirect(target)
-    return HttpResponseRedirect(reverse("deals:detail", kwargs={"pk": deal.pk}))
-
-
-def _error_text(error):
-    return " ".join(str(message) for message in error.messages)
 
 
 def _moved_message(request, deal):
@@ -147,16 +133,16 @@ def deal_stage(request, pk):
     if not form.is_valid():
         errors = [str(message) for field_errors in form.errors.values() for message in field_errors]
         messages.error(request, _("The stage was not changed: %(errors)s") % {"errors": " ".join(errors)})
-        return _back(request, deal)
+        return redirect_back(request, deal)
     try:
         services.deal_move_stage(
             deal=deal, stage=form.cleaned_data["stage"], by=request.user, lost_reason=form.cleaned_data["lost_reason"]
         )
     except ValidationError as error:
-        messages.error(request, _("The stage was not changed: %(errors)s") % {"errors": _error_text(error)})
-        return _back(request, deal)
+        messages.error(request, _("The stage was not changed: %(errors)s") % {"errors": error_text(error)})
+        return redirect_back(request, deal)
     _moved_message(request, deal)
-    return _back(request, deal)
+    return redirect_back(request, deal)
 
 
 @require_POST
@@ -164,7 +150,7 @@ def deal_close_won(request, pk):
     deal = _editable_deal(request, pk)
     services.deal_close_won(deal=deal, by=request.user)
     _moved_message(request, deal)
-    return _back(request, deal)
+    return redirect_back(request, deal)
 
 
 @require_POST
@@ -173,11 +159,11 @@ def deal_close_lost(request, pk):
     form = DealCloseLostForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The deal was not closed: say why it was lost."))
-        return _back(request, deal)
+        return redirect_back(request, deal)
     try:
         services.deal_close_lost(deal=deal, by=request.user, lost_reason=form.cleaned_data["lost_reason"])
     except ValidationError as error:
-        messages.error(request, _("The deal was not closed: %(errors)s") % {"errors": _error_text(error)})
-        return _back(request, deal)
+        messages.error(request, _("The deal was not closed: %(errors)s") % {"errors": error_text(error)})
+        return redirect_back(request, deal)
     _moved_message(request, deal)
-    return _back(request, deal)
+    return redirect_back(request, deal)

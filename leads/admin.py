@@ -8,6 +8,7 @@ from django.utils.translation import ngettext
 from crm.admin import CompanyRoleAdminMixin, TenantAdminMixin
 from crm.history import TenantHistoryAdmin
 from crm.models import Company, company_of, company_users, membership_of
+from crm.users import user_label
 
 from .conversion.views import admin_convert_action
 from .importing import admin as import_admin  # noqa: F401  (registers the LeadImport admin)
@@ -61,7 +62,7 @@ class AssignOwnerForm(forms.Form):
     def __init__(self, *args, company, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["lead_owner"].queryset = company_users(company)
-        self.fields["lead_owner"].label_from_instance = lambda user: user.get_full_name() or user.get_username()
+        self.fields["lead_owner"].label_from_instance = user_label
 
 
 @admin.register(Lead)
@@ -161,7 +162,7 @@ class LeadAdmin(TenantAdminMixin, TenantHistoryAdmin):
                 skipped = len(leads) - assigned
                 message = ngettext(
                     "%(count)d lead assigned to %(owner)s.", "%(count)d leads assigned to %(owner)s.", assigned
-                ) % {"count": assigned, "owner": owner.get_full_name() or owner.get_username()}
+                ) % {"count": assigned, "owner": user_label(owner)}
                 if skipped:
                     message += " " + ngettext(
                         "%(count)d read-only lead skipped.", "%(count)d read-only leads skipped.", skipped

@@ -6,17 +6,14 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from crm.forms import TenantModelForm
-from crm.models import company_of, company_users, is_manager
+from crm.permissions import assignable_owners, can_assign
+from crm.users import user_label
 
 from .models import BudgetRange, Lead, LeadStage, LeadStatus
 from .services import SETTABLE_STATUSES
 
 UNASSIGNED_LABEL = _("Unassigned queue")
 SECTION = "card card-body mb-3 shadow-sm"
-
-
-def user_label(user) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 def settable_status_choices():
@@ -79,9 +76,8 @@ class LeadForm(TenantModelForm):
         super().__init__(*args, user=user, **kwargs)
         owner = self.fields["lead_owner"]
         owner.empty_label = UNASSIGNED_LABEL
-        if not is_manager(user):
-            # Reps keep a lead for themselves or leave it to the queue; assigning to others is a manager's job.
-            owner.queryset = owner.queryset.filter(pk=user.pk)
+        if not can_assign(user, Lead):
+            # Reps keep a lead for themselves or leave it to the queue (the owner choices: crm.permissions).
             owner.help_text = _("Leave it to the unassigned queue, or keep it yourself.")
             if self.instance._state.adding:
                 self.initial.setdefault("lead_owner", user.pk)
@@ -135,7 +131,7 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["lead_owner"].queryset = company_users(company_of(user))
+        self.fields["lead_owner"].queryset = assignable_owners(user, Lead)
         self.fields["lead_owner"].label_from_instance = user_label
 
 
@@ -176,7 +172,7 @@ class BulkAssignForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["leads"].queryset = Lead.objects.visible_to(user)
-        self.fields["lead_owner"].queryset = company_users(company_of(user))
+        self.fields["lead_owner"].queryset = assignable_owners(user, Lead)
         self.fields["lead_owner"].label_from_instance = user_label
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from crm.models import is_manager
+from crm.permissions import can_merge, require
+from crm.users import user_label
 
 from .models import Lead
 from .quality.merge import BOTH, COMBINABLE, MERGE_FIELDS, OTHER, SURVIVOR, merge_choices_default, merge_leads
@@ -25,8 +26,7 @@ FIRST, SECOND = "first", "second"
 def display_value(lead: Lead, name: str) -> str:
     field = Lead._meta.get_field(name)
     if field.is_relation:
-        user = getattr(lead, name)
-        return (user.get_full_name() or user.get_username()) if user else ""
+        return user_label(getattr(lead, name))
     if field.choices:
         return str(getattr(lead, f"get_{name}_display")()) if getattr(lead, name) else ""
     value = getattr(lead, name)
@@ -92,8 +92,7 @@ class LeadMergeView(View):
         leads = Lead.objects.visible_to(request.user).select_related("lead_owner")
         self.first = get_object_or_404(leads, pk=kwargs["pk"])
         self.second = get_object_or_404(leads, pk=kwargs["other_pk"])
-        if not is_manager(request.user):
-            raise PermissionDenied("Only managers merge leads.")
+        require(can_merge(request.user, self.first, self.second), "Only managers merge leads.")
         return super().dispatch(request, *args, **kwargs)
 
     def render_form(self, form, status=200):

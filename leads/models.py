@@ -242,7 +242,9 @@ class Lead(TrackedModel):
     converted_at = models.DateTimeField(_("converted at"), null=True, blank=True, editable=False)
     notes = models.TextField(_("notes"), blank=True)
 
-    access = AccessPolicy(owner_field="lead_owner", rep_sees_unowned=True, rep_edits_unowned=True)
+    access = AccessPolicy(
+        owner_field="lead_owner", rep_sees_unowned=True, rep_edits_unowned=True, rep_leaves_unowned=True
+    )
     # Personal data (crm.gdpr: the export of a person's data and its erasure).
     gdpr = PersonalDataPolicy(
         personal=(

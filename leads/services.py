@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.history import acting_as
-from crm.models import company_users, is_manager, membership_of
+from crm.models import membership_of
+from crm.permissions import assignable_owners, can_assign, can_edit, can_take, in_company_of, require
 
 from .conversion.service import Conversion, ConversionError, lead_convert  # noqa: F401  (the conversion workflow)
 from .models import Lead, LeadStage, LeadStatus
@@ -50,12 +51,6 @@ def _rescore(lead: Lead) -> list[str]:
     return ["lead_score", "score_model_version", "scored_at", "score_factors"]
 
 
-def _check_member(lead: Lead, by) -> None:
-    membership = membership_of(by)
-    if membership is None or membership.company_id != lead.company_id:
-        raise PermissionDenied(_("This lead belongs to another company."))
-
-
 def _check_writable(lead: Lead) -> None:
     if lead.is_read_only:
         raise ValidationError(
@@ -63,18 +58,17 @@ def _check_writable(lead: Lead) -> None:
         )
 
 
-def _check_owner(owner, company_id) -> None:
-    if owner is not None and not company_users(company_id).filter(pk=owner.pk).exists():
+def _check_owner(owner, by) -> None:
+    if owner is not None and not assignable_owners(by, Lead).filter(pk=owner.pk).exists():
         raise ValidationError({"lead_owner": _("The owner must be an active user of your company.")})
 
 
 def lead_assign(*, lead: Lead, owner: AbstractBaseUser | None, by: AbstractBaseUser) -> Lead:
     """A manager gives the lead to `owner` (None sends it back to the unassigned queue)."""
-    _check_member(lead, by)
-    if not is_manager(by):
-        raise PermissionDenied(_("Only managers assign leads."))
+    require(in_company_of(by, lead), _("This lead belongs to another company."))
+    require(can_assign(by, lead), _("Only managers assign leads."))
     _check_writable(lead)
-    _check_owner(owner, lead.company_id)
+    _check_owner(owner, by)
     with transaction.atomic(), acting_as(by, reason=_("Assigned") if owner else _("Sent back to the queue")):
         lead.lead_owner = owner
         lead.save(update_fields=["lead_owner"])
@@ -87,12 +81,11 @@ def leads_bulk_assign(*, leads: Iterable[Lead], owner: AbstractBaseUser, by: Abs
     Returns the number of leads assigned. Leads of another Company are never touched. The queryset update
     bumps each lead's version and records its history (`crm.models.TrackedQuerySet`).
     """
-    membership = membership_of(by)
-    if membership is None or not membership.is_manager:
-        raise PermissionDenied(_("Only managers assign leads."))
+    require(can_assign(by, Lead), _("Only managers assign leads."))
     if owner is None:
         raise ValidationError({"lead_owner": _("Choose who gets the leads.")})
-    _check_owner(owner, membership.company_id)
+    _check_owner(owner, by)
+    membership = membership_of(by)
     pks = [lead.pk for lead in leads]
     with transaction.atomic(), acting_as(by, reason=_("Bulk assignment")):
         return (
@@ -109,7 +102,7 @@ def lead_take(*, lead: Lead, by: AbstractBaseUser) -> Lead:
     Race-safe: the UPDATE only matches while the lead is still unassigned, so of two users who click at
     the same moment exactly one gets it; the other is told that someone else took it.
     """
-    _check_member(lead, by)
+    require(can_take(by, lead), _("This lead belongs to another company."))
     _check_writable(lead)
     if lead.lead_owner_id == by.pk:
         raise ValidationError(_("This lead is already yours."))
@@ -128,9 +121,8 @@ def lead_take(*, lead: Lead, by: AbstractBaseUser) -> Lead:
 
 
 def _check_can_edit(lead: Lead, by) -> None:
-    _check_member(lead, by)
-    if not lead.can_edit(by):
-        raise PermissionDenied(_("You can only change your own leads and the unassigned queue."))
+    require(in_company_of(by, lead), _("This lead belongs to another company."))
+    require(can_edit(by, lead), _("You can only change your own leads and the unassigned queue."))
     _check_writable(lead)
 
 

@@ -5,38 +5,37 @@ call into `leads.services`; a refused action is a 403 (PermissionDenied) or a me
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_countries import countries
 
-from crm.models import company_of, is_manager
+from crm.forms import add_errors
+from crm.models import company_of
+from crm.permissions import can_assign, can_convert, can_edit, require
 from crm.templatetags.crm_tags import badge, score_badge
-from crm.views_base import TenantCreateView, TenantDetailView, TenantListView, TenantUpdateView
+from crm.users import user_label
+from crm.views_base import (
+    TenantCreateView,
+    TenantDetailView,
+    TenantListView,
+    TenantUpdateView,
+    redirect_back,
+    report_errors,
+    report_form_errors,
+)
 
 from . import services
-from .conversion.service import can_convert
 from .filters import UNASSIGNED, LeadFilterSet
-from .forms import AssignForm, BulkAssignForm, LeadForm, StageForm, StatusForm, user_label
+from .forms import AssignForm, BulkAssignForm, LeadForm, StageForm, StatusForm
 from .models import Lead
 from .quality.duplicates import duplicate_candidates
-
-
-def add_errors(form, error: ValidationError) -> None:
-    """Put a model/service ValidationError on the form: on its field when the form has it, else on top."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
 
 # The lead table's columns: (sort field or None, label, the <th>'s classes).
 LIST_COLUMNS = (
@@ -100,7 +99,7 @@ def list_rows(leads, *, spam_threshold) -> list[dict]:
                 "stage": badge(lead.stage, labels["stage"].get(lead.stage, lead.stage)),
                 "source": labels["source"].get(lead.source, lead.source),
                 "score": score_badge(lead.lead_score),
-                "owner": (owner.get_full_name() or owner.get_username()) if owner else "",
+                "owner": user_label(owner),
                 "take_url": take_url(lead.pk) if owner is None and not lead.is_read_only else "",
                 "created": date_format(template_localtime(lead.created_at), "SHORT_DATE_FORMAT"),
             }
@@ -135,8 +134,8 @@ class LeadListView(TenantListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        context["is_manager"] = is_manager(user)
-        if context["is_manager"]:
+        context["can_assign"] = can_assign(user, Lead)
+        if context["can_assign"]:
             context["bulk_form"] = BulkAssignForm(user=user, auto_id="id_bulk_%s")
         owner = self.request.GET.get("lead_owner", "")
         context["view_tab"] = {"": "all", UNASSIGNED: "queue", str(user.pk): "mine"}.get(owner, "")
@@ -156,6 +155,7 @@ class LeadDetailView(TenantDetailView):
         "lead_owner",
         "created_by",
         "duplicate_of",
+        "duplicate_contact",
         "merged_into",
         "converted_to_account",
         "converted_contact",
@@ -167,7 +167,7 @@ class LeadDetailView(TenantDetailView):
         lead, user = self.object, self.request.user
         writable = not lead.is_read_only
         context["can_act"] = context["can_edit"] and writable
-        context["can_assign"] = writable and is_manager(user)
+        context["can_assign"] = writable and can_assign(user, lead)
         context["can_take"] = writable and lead.lead_owner_id is None
         if context["can_assign"]:
             context["assign_form"] = AssignForm(
@@ -245,50 +245,23 @@ def _visible_lead(request, pk) -> Lead:
 
 def _editable_lead(request, pk) -> Lead:
     lead = _visible_lead(request, pk)
-    if not lead.can_edit(request.user):
-        raise PermissionDenied
+    require(can_edit(request.user, lead))
     return lead
-
-
-def _require_manager(request) -> None:
-    if not is_manager(request.user):
-        raise PermissionDenied(_("Only managers assign leads."))
-
-
-def _back(request, fallback):
-    """Redirect to the page the form came from (`next`, same host only), else to `fallback`."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return HttpResponseRedirect(target)
-    return redirect(fallback)
-
-
-def _report(request, error: ValidationError) -> None:
-    for text in error.messages:
-        messages.error(request, text)
-
-
-def _report_form(request, form) -> None:
-    for errors in form.errors.values():
-        for text in errors:
-            messages.error(request, text)
 
 
 @require_POST
 def assign(request, pk):
     lead = _visible_lead(request, pk)
-    _require_manager(request)
+    require(can_assign(request.user, lead), _("Only managers assign leads."))
     form = AssignForm(request.POST, user=request.user)
     if not form.is_valid():
-        _report_form(request, form)
-        return _back(request, lead)
+        report_form_errors(request, form)
+        return redirect_back(request, lead)
     owner = form.cleaned_data["lead_owner"]
     try:
         services.lead_assign(lead=lead, owner=owner, by=request.user)
     except ValidationError as error:
-        _report(request, error)
+        report_errors(request, error)
     else:
         if owner is None:
             messages.success(request, _("“%(lead)s” is back in the unassigned queue.") % {"lead": lead})
@@ -296,22 +269,22 @@ def assign(request, pk):
             messages.success(
                 request, _("“%(lead)s” assigned to %(owner)s.") % {"lead": lead, "owner": user_label(owner)}
             )
-    return _back(request, lead)
+    return redirect_back(request, lead)
 
 
 @require_POST
 def bulk_assign(request):
-    _require_manager(request)
+    require(can_assign(request.user, Lead), _("Only managers assign leads."))
     form = BulkAssignForm(request.POST, user=request.user)
     if not form.is_valid():
-        _report_form(request, form)
-        return _back(request, "leads:list")
+        report_form_errors(request, form)
+        return redirect_back(request, "leads:list")
     leads, owner = form.cleaned_data["leads"], form.cleaned_data["lead_owner"]
     try:
         assigned = services.leads_bulk_assign(leads=leads, owner=owner, by=request.user)
     except ValidationError as error:
-        _report(request, error)
-        return _back(request, "leads:list")
+        report_errors(request, error)
+        return redirect_back(request, "leads:list")
     messages.success(
         request,
         ngettext("%(count)d lead assigned to %(owner)s.", "%(count)d leads assigned to %(owner)s.", assigned)
@@ -328,7 +301,7 @@ def bulk_assign(request):
             )
             % {"count": skipped},
         )
-    return _back(request, "leads:list")
+    return redirect_back(request, "leads:list")
 
 
 @require_POST
@@ -337,10 +310,10 @@ def take(request, pk):
     try:
         services.lead_take(lead=lead, by=request.user)
     except ValidationError as error:
-        _report(request, error)
+        report_errors(request, error)
     else:
         messages.success(request, _("“%(lead)s” is now yours.") % {"lead": lead})
-    return _back(request, lead)
+    return redirect_back(request, lead)
 
 
 @require_POST
@@ -348,19 +321,19 @@ def set_status(request, pk):
     lead = _editable_lead(request, pk)
     form = StatusForm(request.POST)
     if not form.is_valid():
-        _report_form(request, form)
-        return _back(request, lead)
+        report_form_errors(request, form)
+        return redirect_back(request, lead)
     try:
         services.lead_set_status(
             lead=lead, status=form.cleaned_data["status"], reason=form.cleaned_data["reason"], by=request.user
         )
     except ValidationError as error:
-        _report(request, error)
+        report_errors(request, error)
     else:
         messages.success(
             request, _("“%(lead)s” is now %(status)s.") % {"lead": lead, "status": lead.get_status_display()}
         )
-    return _back(request, lead)
+    return redirect_back(request, lead)
 
 
 @require_POST
@@ -368,14 +341,14 @@ def set_stage(request, pk):
     lead = _editable_lead(request, pk)
     form = StageForm(request.POST)
     if not form.is_valid():
-        _report_form(request, form)
-        return _back(request, lead)
+        report_form_errors(request, form)
+        return redirect_back(request, lead)
     try:
         services.lead_set_stage(lead=lead, stage=form.cleaned_data["stage"], by=request.user)
     except ValidationError as error:
-        _report(request, error)
+        report_errors(request, error)
     else:
         messages.success(
             request, _("“%(lead)s” moved to %(stage)s.") % {"lead": lead, "stage": lead.get_stage_display()}
         )
-    return _back(request, lead)
+    return redirect_back(request, lead)

@@ -1,10 +1,12 @@
-"""Badges and money formatting for every page."""
+"""Badges, money formatting and user labels for every page."""
 
 from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.html import format_html
+
+from crm.users import user_label
 
 register = template.Library()
 
@@ -76,6 +78,12 @@ def score_badge(score):
         return ""
     css = "text-bg-success" if score >= 70 else "text-bg-warning" if score >= 40 else "text-bg-secondary"
     return format_html('<span class="badge {}" data-score="{}">{}</span>', css, score, score)
+
+
+@register.filter(name="user_label")
+def user_label_filter(user, default=""):
+    """`{{ deal.owner|user_label:"Unassigned" }}`: the user's full name, else username; `default` for no user."""
+    return user_label(user) or default
 
 
 @register.filter

@@ -3,7 +3,7 @@
 from django import template
 from django.urls import reverse
 
-from crm import gdpr
+from crm import gdpr, permissions
 
 register = template.Library()
 
@@ -24,7 +24,7 @@ def privacy_state(context, obj) -> dict:
     request = context.get("request")
     user = getattr(request, "user", None)
     app, kwargs = obj._meta.app_label, {"pk": obj.pk}
-    can_erase = gdpr.can_erase(user, obj)
+    can_erase = permissions.can_erase(user, obj)
     return {
         "kind": obj._meta.model_name,
         "export_url": reverse(f"{app}:personal_data", kwargs=kwargs),

@@ -25,7 +25,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -37,6 +37,7 @@ from accounts.validators import normalise_gstin
 from contacts.models import Channel, Contact, ContactRole
 from contacts.services import contact_create
 from crm.models import membership_of
+from crm.permissions import can_convert, require, visible
 from deals.models import STAGE_FORECAST_CATEGORY, Deal, DealStage
 
 from ..models import AuthorityLevel, Lead, LeadStatus, Timeline
@@ -143,21 +144,6 @@ def default_deal_name(lead: Lead, account_name: str) -> str:
     return (f"{account_name} - {product}" if product else account_name)[:200]
 
 
-# --- Who may convert ------------------------------------------------------------------------------------------
-
-
-def can_convert(user, lead: Lead) -> bool:
-    """Reps convert the leads they own (a queue lead must be claimed first); managers any lead of the Company."""
-    if user is None or not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    membership = membership_of(user)
-    if membership is None or membership.company_id != lead.company_id:
-        return False
-    return membership.is_manager or lead.lead_owner_id == user.pk
-
-
 def not_open_message(lead: Lead) -> str:
     """Why a lead cannot be converted, or '' when it can."""
     if lead.status == LeadStatus.CONVERTED:
@@ -176,9 +162,9 @@ def not_open_message(lead: Lead) -> str:
 
 def accounts_for_conversion(lead: Lead, user=None):
     """The accounts a conversion of `lead` by `user` may link to: of the lead's Company and visible to the user."""
-    if user is None or user.is_superuser:
+    if user is None:
         return Account.objects.for_company(lead.company)
-    return Account.objects.visible_to(user).filter(company_id=lead.company_id)
+    return visible(user, Account).filter(company_id=lead.company_id)
 
 
 # --- Matching -------------------------------------------------------------------------------------------------
@@ -302,8 +288,7 @@ def lead_convert(
         raise ValueError(f"deal_values may not set {sorted(unknown)}")
     with transaction.atomic():
         locked = Lead.objects.select_for_update(of=("self",)).select_related("company").get(pk=lead.pk)
-        if not can_convert(by, locked):
-            raise PermissionDenied(_("You can convert only the leads you own."))
+        require(can_convert(by, locked), _("You can convert only the leads you own."))
         message = not_open_message(locked)
         if message:
             raise ConversionError(message, code="not_open")

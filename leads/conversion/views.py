@@ -9,7 +9,7 @@ is a 403; a lead that is no longer open gets a clear message instead of a form.
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -17,13 +17,14 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 
 from crm.filters import MAX_TERM_LENGTH
+from crm.forms import add_errors
+from crm.permissions import can_convert, require
 
 from ..models import Lead, LeadStatus
 from .forms import NEW, LeadConvertForm
 from .service import (
     Conversion,
     ConversionError,
-    can_convert,
     corporate_domain,
     default_account,
     default_deal_name,
@@ -53,8 +54,7 @@ class LeadConvertView(FormView):
             ),
             pk=kwargs["pk"],
         )
-        if not can_convert(request.user, self.lead):
-            raise PermissionDenied(_("Only the lead's owner or a manager can convert it."))
+        require(can_convert(request.user, self.lead), _("Only the lead's owner or a manager can convert it."))
         return super().dispatch(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
@@ -144,15 +144,6 @@ class LeadConvertView(FormView):
             return self.form_invalid(form)
         messages.success(self.request, success_message(conversion))
         return redirect(self.lead.get_absolute_url())
-
-
-def add_errors(form, error: ValidationError) -> None:
-    """Put a service's errors on the form's fields (unknown keys become non-field errors)."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields and field != NON_FIELD_ERRORS else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def success_message(conversion: Conversion):

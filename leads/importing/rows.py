@@ -26,7 +26,8 @@ from django_countries import countries
 
 from accounts.models import CompanySize
 from crm.csv_export import FORMULA_TRIGGERS
-from crm.models import Source, company_users, is_manager
+from crm.models import Source, company_users
+from crm.permissions import can_assign, can_own
 from leads.models import AuthorityLevel, BudgetRange, Lead, LeadStage, LeadStatus, Timeline
 
 from .mapping import FIELDS_BY_NAME, fold_header
@@ -232,7 +233,9 @@ class RowParser:
         self.keeps_source_detail = "source_detail" in LEAD_FIELDS
         self._source_index = next((index for index, _c, name, _conv in self.columns if name == "source"), None)
         self._owners: dict[str, int] | None = None
-        self._rep_only_self = user is not None and not is_manager(user)
+        # Who the rows may give leads to (crm.permissions): a user who does not assign imports for themselves
+        # or the queue. Asked once here, then per row without a query.
+        self._may_assign = user is None or can_assign(user, Lead)
         self._created_by_id = getattr(user, "pk", None)
         self._template: dict | bool | None = None
         self._fresh_defaults: list = []
@@ -325,7 +328,7 @@ class RowParser:
         owner_id = self._owners.get(value.lower())
         if owner_id is None:
             raise CellError(_("No active user “%(v)s” in your company.") % {"v": value[:60]})
-        if self._rep_only_self and owner_id != self.user.pk:
+        if not self._may_assign and not can_own(self.user, owner_id, Lead):
             raise CellError(_("As a rep you can import leads for yourself or the unassigned queue only."))
         return owner_id
 

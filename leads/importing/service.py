@@ -23,13 +23,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, ProtectedError
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.permissions import can_edit, can_view, require
 from leads.importing.models import ImportMode, ImportStatus, LeadImport, LeadImportError, LeadImportRow, RowAction
 from leads.models import Lead, LeadStatus
 
@@ -472,12 +473,15 @@ class _Run:
             problem = None
             if target is None:
                 problem = _("It repeats an earlier row of the file that could not be imported.")
+            elif target.pk and self.user is not None and not can_view(self.user, target):
+                # Name only a lead the user may open (a colleague's lead is not theirs to know about).
+                problem = _("It matches a lead of your company that you cannot edit.")
             elif target.pk and target.is_read_only:
                 problem = _("It matches lead #%(pk)s, which is %(status)s and can no longer be changed.") % {
                     "pk": target.pk,
                     "status": target.get_status_display().lower(),
                 }
-            elif target.pk and self.user is not None and not target.can_edit(self.user):
+            elif target.pk and self.user is not None and not can_edit(self.user, target):
                 problem = _("It matches lead #%(pk)s, which you cannot edit.") % {"pk": target.pk}
             if problem:
                 self._error(batch, row, [RowProblem("", "", "", problem)])
@@ -621,8 +625,7 @@ def import_undo(*, lead_import: LeadImport, by) -> UndoResult:
     Leads the import updated keep their new values. Leads elsewhere that were flagged as duplicates of a removed
     lead are re-checked by the quality pipeline.
     """
-    if not lead_import.can_edit(by):
-        raise PermissionDenied(_("You cannot undo this import."))
+    require(can_edit(by, lead_import), _("You cannot undo this import."))
     with transaction.atomic():
         locked = _lock(LeadImport.objects.filter(pk=lead_import.pk)).get()
         if not locked.can_undo:

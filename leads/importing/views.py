@@ -18,8 +18,10 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import DetailView, FormView
 
 from crm.csv_export import stream_csv
+from crm.forms import error_text
 from crm.models import company_of
-from crm.views_base import TenantQuerysetMixin
+from crm.permissions import can_edit, require
+from crm.views_base import TenantQuerysetMixin, report_errors
 
 from .csvfile import CsvFileError
 from .forms import LeadImportOptionsForm, LeadImportUploadForm
@@ -128,7 +130,7 @@ class LeadImportDetailView(TenantQuerysetMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         lead_import = self.object
-        context["can_edit"] = lead_import.can_edit(self.request.user)
+        context["can_edit"] = can_edit(self.request.user, lead_import)
         if lead_import.can_run:
             form = kwargs.get("form") or LeadImportOptionsForm(instance=lead_import)
             context["form"] = form
@@ -140,8 +142,7 @@ class LeadImportDetailView(TenantQuerysetMixin, DetailView):
 
     def post(self, request, *args, **kwargs):
         self.object = lead_import = self.get_object()
-        if not lead_import.can_edit(request.user):
-            raise PermissionDenied
+        require(can_edit(request.user, lead_import))
         if not lead_import.can_run:
             messages.error(request, _("This import has already run."))
             return redirect(lead_import)
@@ -155,8 +156,7 @@ class LeadImportDetailView(TenantQuerysetMixin, DetailView):
         try:
             lead_import = import_run(lead_import=lead_import, dry_run=action == "dry_run")
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            report_errors(request, error)
             return redirect(lead_import)
         _report(request, lead_import)
         return redirect(lead_import)
@@ -205,7 +205,7 @@ def lead_import_undo(request, pk):
     try:
         result = import_undo(lead_import=lead_import, by=request.user)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, error_text(error))
         return redirect(lead_import)
     message = ngettext("Undone: %(n)s lead removed.", "Undone: %(n)s leads removed.", result.removed) % {
         "n": f"{result.removed:,}"

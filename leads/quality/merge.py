@@ -9,11 +9,11 @@ lost: the survivor is DND when either lead was. The survivor then runs through t
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from crm.models import membership_of
+from crm.permissions import can_merge, require
 from leads.models import Lead, LeadStatus
 
 SURVIVOR = "survivor"
@@ -79,11 +79,8 @@ def _combine(first: str, second: str) -> str:
 
 
 def _check(survivor: Lead, other: Lead, by) -> None:
-    membership = membership_of(by)
-    if membership is None or membership.company_id != survivor.company_id or not membership.is_manager:
-        raise PermissionDenied("Only managers merge leads.")
-    if other.company_id != survivor.company_id:
-        raise PermissionDenied("Both leads must belong to your company.")
+    require(can_merge(by, survivor), "Only managers merge leads.")
+    require(can_merge(by, survivor, other), "Both leads must belong to your company.")
     if other.pk == survivor.pk:
         raise ValidationError("Choose two different leads.")
     if other.status == LeadStatus.MERGED or survivor.status == LeadStatus.MERGED:

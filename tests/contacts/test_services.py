@@ -2,7 +2,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from contacts.models import Contact
-from contacts.services import can_make_primary, contact_create, contact_make_primary, contact_save
+from contacts.services import contact_create, contact_make_primary, contact_save
+from crm.permissions import can_make_primary
 from tests.factories import AccountFactory, ContactFactory
 
 
@@ -60,13 +61,13 @@ class TestCanMakePrimary:
         account = AccountFactory(company=company, account_owner=other_rep)
         contact = ContactFactory(company=company, account=account, owner=rep)
 
-        assert can_make_primary(contact=contact, user=request.getfixturevalue(who)) is allowed
+        assert can_make_primary(request.getfixturevalue(who), contact) is allowed
 
     def test_a_rep_owning_neither_may_not(self, company, rep, other_rep, manager):
         account = AccountFactory(company=company, account_owner=manager)
         contact = ContactFactory(company=company, account=account, owner=other_rep)
 
-        assert not can_make_primary(contact=contact, user=rep)
+        assert not can_make_primary(rep, contact)
 
 
 @pytest.mark.django_db
