@@ -131,12 +131,6 @@ def company_of(user) -> Company | None:
     return membership.company if membership else None
 
 
-def is_manager(user) -> bool:
-    """Managers and admins see and edit everything in their Company."""
-    membership = membership_of(user)
-    return bool(membership and membership.is_manager)
-
-
 def company_users(company):
     """The active users of a Company (owner choices, assignment targets)."""
     from django.contrib.auth import get_user_model

@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 
 from crm import charts
 from crm.models import Source, membership_of
+from crm.permissions import can_see_all_owners
 from deals import forecast
 from deals.forecast import WON, Period, quarter_bounds
 from deals.forecast_views import forecast_chart
@@ -74,7 +75,7 @@ def dashboard_context(user, params=None) -> dict:
     params = params or {}
     today = timezone.localdate()
     company = membership.company
-    if membership.is_manager:
+    if can_see_all_owners(user, Deal):
         return manager_dashboard(user, company=company, today=today, params=params)
     return rep_dashboard(user, company=company, today=today)
 
