@@ -5,12 +5,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Account
-from accounts.views import advanced_filters, redirect_back
+from accounts.views import redirect_back
 from crm.models import parse_id
-from crm.views_base import TenantCreateView, TenantDetailView, TenantListView, TenantUpdateView
+from crm.views_base import Column, TenantCreateView, TenantDetailView, TenantListView, TenantUpdateView
 
 from . import services
 from .filters import ContactFilter
@@ -27,11 +29,18 @@ class ContactListView(TenantListView):
     filterset_class = ContactFilter
     template_name = "contacts/contact_filter.html"
     list_select_related = ("account", "owner")
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(advanced_filters(self.filterset))
-        return context
+    list_columns = (
+        Column(_("Name"), "name"),
+        Column(_("Account"), "account", "d-none d-sm-table-cell"),
+        Column(_("Job title"), "job_title", "d-none d-lg-table-cell"),
+        Column(_("Email"), "email", "d-none d-md-table-cell"),
+        Column(_("Phone"), None, "d-none d-xxl-table-cell"),
+        Column(_("Role"), "role", "d-none d-xl-table-cell"),
+        Column(_("Influence"), "influence", "d-none d-lg-table-cell"),
+        Column(_("Channel"), "preferred_channel", "d-none d-xxl-table-cell"),
+        Column(_("Owner"), "owner", "d-none d-md-table-cell"),
+        Column(_("Created"), "created", "d-none d-xxl-table-cell"),
+    )
 
 
 class ContactDetailView(TenantDetailView):
@@ -55,6 +64,7 @@ class ContactDetailView(TenantDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["can_make_primary"] = services.can_make_primary(contact=self.object, user=self.request.user)
+        context["today"] = timezone.localdate()  # the deal table marks an open deal past its close date
         return context
 
 

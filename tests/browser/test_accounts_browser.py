@@ -48,7 +48,7 @@ class TestAccountsInTheBrowser:
         expect(page.get_by_test_id("account-table")).to_contain_text("Hooli")
         expect(page.get_by_test_id("account-table")).not_to_contain_text("Initech")
         page.get_by_label("Status").select_option("false")
-        page.get_by_role("button", name="Search").click()
+        page.get_by_role("button", name="Apply filters").click()
         expect(page).to_have_url(re.compile(r"is_active=false"))
         expect(page.get_by_test_id("account-table")).to_contain_text("Initech")
         assert not Account.objects.get(name="Initech").is_active
