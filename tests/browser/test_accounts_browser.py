@@ -61,8 +61,9 @@ class TestAccountsInTheBrowser:
         login(rep)
 
         page.goto("/contacts/")
-        page.get_by_label("Search contacts").fill("Gibbons")
-        page.get_by_role("button", name="Search").click()
+        filters = page.get_by_test_id("contact-filters")
+        filters.get_by_label("Search", exact=True).fill("Gibbons")
+        filters.get_by_role("button", name="Apply filters").click()
         page.get_by_role("link", name="Peter Gibbons").click()
         page.get_by_role("button", name="Make primary").click()
 
