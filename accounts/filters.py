@@ -2,64 +2,15 @@
 
 import django_filters
 from django import forms
-from django.db.models import Case, F, IntegerField, Value, When
 from django.http import QueryDict
 from django_countries import countries
-from django_filters.constants import EMPTY_VALUES
 from django_filters.widgets import DateRangeWidget, RangeWidget
 
-from crm.filters import SearchFilter, TextFilter, company_user_choices
+from crm.filters import SearchFilter, StableOrderingFilter, TenantFilterSet, TextFilter, company_user_choices
 
 from .models import Account, AccountType, CompanySize, Health, Lifecycle
 
 ANY = "Any"
-
-
-class SortFilter(django_filters.OrderingFilter):
-    """`?o=name` / `?o=-name`: sort by a whitelisted column.
-
-    `columns` maps a URL parameter to one or more model fields (a name sorts by last and first name);
-    empty values sort last either way and the pk breaks ties, so pagination is stable. A choice field listed in
-    `ranks` sorts in the order of its values (green, yellow, red, black), not alphabetically.
-    """
-
-    def __init__(
-        self,
-        *args,
-        columns: dict[str, tuple[str, ...]],
-        labels: dict[str, str] | None = None,
-        ranks: dict[str, list[str]] | None = None,
-        **kwargs,
-    ):
-        self.columns = columns
-        self.ranks = ranks or {}
-        labels = labels or {}
-        choices = []
-        for param in columns:
-            label = labels.get(param, param.replace("_", " ").capitalize())
-            choices += [(param, label), (f"-{param}", f"{label} (descending)")]
-        kwargs["choices"] = choices
-        super().__init__(*args, **kwargs)
-
-    def filter(self, qs, value):
-        if value in EMPTY_VALUES:
-            return qs
-        ordering = []
-        for param in value:
-            if param in EMPTY_VALUES:
-                continue
-            descending = param.startswith("-")
-            for field in self.columns[param.removeprefix("-")]:
-                sort_key = f"{field}_rank" if field in self.ranks else field
-                if field in self.ranks:
-                    qs = qs.annotate(**{sort_key: self.rank(field)})
-                ordering.append(F(sort_key).desc(nulls_last=True) if descending else F(sort_key).asc(nulls_last=True))
-        return qs.order_by(*ordering, "-pk" if value[0].startswith("-") else "pk") if ordering else qs
-
-    def rank(self, field):
-        values = self.ranks[field]
-        whens = [When(**{field: value}, then=Value(position)) for position, value in enumerate(values)]
-        return Case(*whens, default=Value(len(values)), output_field=IntegerField())
 
 
 class ActiveFilter(django_filters.ChoiceFilter):
@@ -82,7 +33,7 @@ class ActiveFilter(django_filters.ChoiceFilter):
         return qs
 
 
-class AccountFilter(django_filters.FilterSet):
+class AccountFilter(TenantFilterSet):
     q = SearchFilter(
         search_fields=("name", "website", "phone", "gstin"),
         label="Search",
@@ -102,7 +53,7 @@ class AccountFilter(django_filters.FilterSet):
     annual_revenue = django_filters.RangeFilter(
         label="Annual revenue", widget=RangeWidget(attrs={"inputmode": "decimal", "placeholder": "any"})
     )
-    o = SortFilter(
+    o = StableOrderingFilter(
         columns={
             "name": ("name",),
             "account_type": ("account_type",),
@@ -119,6 +70,8 @@ class AccountFilter(django_filters.FilterSet):
         labels={"account_type": "Type", "health_score": "Health", "lifecycle_stage": "Lifecycle"},
         ranks={"health_score": Health.values, "lifecycle_stage": Lifecycle.values},
     )
+
+    main_filters = ("q", "is_active", "lifecycle_stage", "account_owner")
 
     class Meta:
         model = Account

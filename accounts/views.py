@@ -5,30 +5,18 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from crm.forms import error_text
 from crm.permissions import can_edit, can_see_all_owners, require
-from crm.views_base import TenantCreateView, TenantDetailView, TenantListView, TenantUpdateView, redirect_back
+from crm.views_base import Column, TenantCreateView, TenantDetailView, TenantListView, TenantUpdateView, redirect_back
 
 from . import services
 from .filters import AccountFilter
 from .forms import AccountForm
 from .models import Account
-
-
-def advanced_filters(filterset, *, main=("q",)) -> dict:
-    """The filters behind "More filters" (all but search, the main ones and sorting) and how many are set."""
-    shown_apart = {*main, "o"}
-    fields = [field for field in filterset.form if field.name not in shown_apart]
-    count = sum(1 for field in fields if _is_set(field.value()))
-    return {"advanced_filter_fields": fields, "advanced_filter_count": count}
-
-
-def _is_set(value) -> bool:
-    if isinstance(value, list | tuple):
-        return any(_is_set(part) for part in value)
-    return value not in (None, "")
 
 
 def website_url(website: str) -> str:
@@ -67,14 +55,22 @@ class AccountListView(TenantListView):
     filterset_class = AccountFilter
     template_name = "accounts/account_filter.html"
     list_select_related = ("account_owner",)
+    list_columns = (
+        Column(_("Name"), "name", "min-w-12rem"),
+        Column(_("Type"), "account_type", "d-none d-sm-table-cell"),
+        Column(_("Lifecycle"), "lifecycle_stage", "d-none d-lg-table-cell"),
+        Column(_("Health"), "health_score"),
+        Column(_("Industry"), "industry", "d-none d-xl-table-cell"),
+        Column(_("Country"), "country", "d-none d-xxl-table-cell"),
+        Column(_("Annual revenue"), "annual_revenue", "d-none d-lg-table-cell text-end text-nowrap"),
+        Column(_("Contacts"), "contacts", "d-none d-md-table-cell text-end text-nowrap"),
+        Column(_("Open deals"), "open_deals", "text-end text-nowrap"),
+        Column(_("Owner"), "owner", "d-none d-md-table-cell"),
+        Column(_("Created"), "created", "d-none d-xxl-table-cell"),
+    )
 
     def get_queryset(self):
         return with_counts(super().get_queryset(), user=self.request.user)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(advanced_filters(self.filterset, main=("q", "is_active")))
-        return context
 
 
 class AccountDetailView(TenantDetailView):
@@ -115,6 +111,7 @@ class AccountDetailView(TenantDetailView):
         user = self.request.user
         context["sees_all_deals"] = can_see_all_owners(user, related_model("deals"))
         context["sees_all_leads"] = can_see_all_owners(user, related_model("converted_leads"))
+        context["today"] = timezone.localdate()  # the deal table marks an open deal past its close date
         return context
 
 

@@ -4,16 +4,15 @@ import django_filters
 from django import forms
 from django_filters.widgets import DateRangeWidget
 
-from accounts.filters import SortFilter
 from accounts.models import Account
-from crm.filters import SearchFilter, company_user_choices, visible_choices
+from crm.filters import SearchFilter, StableOrderingFilter, TenantFilterSet, company_user_choices, visible_choices
 
 from .models import Channel, Contact, ContactRole, Influence
 
 ANY = "Any"
 
 
-class ContactFilter(django_filters.FilterSet):
+class ContactFilter(TenantFilterSet):
     q = SearchFilter(
         search_fields=("first_name", "last_name", "email", "phone", "account__name", "job_title"),
         label="Search",
@@ -31,7 +30,7 @@ class ContactFilter(django_filters.FilterSet):
     created = django_filters.DateFromToRangeFilter(
         field_name="created_at", label="Created", widget=DateRangeWidget(attrs={"type": "date"})
     )
-    o = SortFilter(
+    o = StableOrderingFilter(
         columns={
             "name": ("last_name", "first_name"),
             "account": ("account__name",),
@@ -46,6 +45,8 @@ class ContactFilter(django_filters.FilterSet):
         labels={"preferred_channel": "Channel"},
         ranks={"influence_score": [Influence.LOW, Influence.MEDIUM, Influence.HIGH]},
     )
+
+    main_filters = ("q", "account", "role", "owner")
 
     class Meta:
         model = Contact

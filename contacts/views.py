@@ -5,14 +5,15 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Account
-from accounts.views import advanced_filters
 from crm.forms import error_text
 from crm.models import parse_id
 from crm.permissions import can_make_primary, can_see_all_owners, require
-from crm.views_base import TenantCreateView, TenantDetailView, TenantListView, TenantUpdateView, redirect_back
+from crm.views_base import Column, TenantCreateView, TenantDetailView, TenantListView, TenantUpdateView, redirect_back
 
 from . import services
 from .filters import ContactFilter
@@ -29,11 +30,18 @@ class ContactListView(TenantListView):
     filterset_class = ContactFilter
     template_name = "contacts/contact_filter.html"
     list_select_related = ("account", "owner")
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(advanced_filters(self.filterset))
-        return context
+    list_columns = (
+        Column(_("Name"), "name"),
+        Column(_("Account"), "account", "d-none d-sm-table-cell"),
+        Column(_("Job title"), "job_title", "d-none d-lg-table-cell"),
+        Column(_("Email"), "email", "d-none d-md-table-cell"),
+        Column(_("Phone"), None, "d-none d-xxl-table-cell"),
+        Column(_("Role"), "role", "d-none d-xl-table-cell"),
+        Column(_("Influence"), "influence", "d-none d-lg-table-cell"),
+        Column(_("Channel"), "preferred_channel", "d-none d-xxl-table-cell"),
+        Column(_("Owner"), "owner", "d-none d-md-table-cell"),
+        Column(_("Created"), "created", "d-none d-xxl-table-cell"),
+    )
 
 
 class ContactDetailView(TenantDetailView):
@@ -58,6 +66,7 @@ class ContactDetailView(TenantDetailView):
         context = super().get_context_data(**kwargs)
         context["can_make_primary"] = can_make_primary(self.request.user, self.object)
         context["sees_all_deals"] = can_see_all_owners(self.request.user, related_model("deals"))
+        context["today"] = timezone.localdate()  # the deal table marks an open deal past its close date
         return context
 
 

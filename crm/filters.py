@@ -1,10 +1,15 @@
-"""Shared pieces for every list's FilterSet: Company-scoped choices and the `q` search."""
+"""The list-page kit's filters: Company-scoped choices, the `q` search, text filters, the stable `?o=` sorting
+and `TenantFilterSet`, the base of every list's FilterSet (main and "more" filters for the filter bar)."""
 
-from functools import reduce
+from functools import cached_property, reduce
 from operator import or_
 
 import django_filters
-from django.db.models import Q
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django_filters.constants import EMPTY_VALUES
 
 from .models import company_of, company_users
 
@@ -61,3 +66,115 @@ class SearchFilter(django_filters.CharFilter):
         for term in search_terms(value):
             qs = qs.filter(reduce(or_, (Q(**{f"{field}__icontains": term}) for field in self.search_fields)))
         return qs
+
+
+def _nullable(model, path: str) -> bool:
+    """Whether `path` (a field, or a__b across relations) can be NULL: a nullable column, a nullable relation on
+    the way (its LEFT JOIN gives NULL), or not a field at all (an annotation, such as a count)."""
+    for part in path.split("__"):
+        try:
+            field = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return True
+        if field.null:
+            return True
+        if not field.is_relation:
+            return False
+        model = field.related_model
+    return False
+
+
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """`?o=column` / `?o=-column`: sort by a whitelisted column, the pk breaking ties, so pages never repeat or
+    skip a row.
+
+    `columns` is a tuple of field names (the URL parameter is the field) or a dict {parameter: fields}: a name can
+    sort by last and first name. A column that can be empty (a nullable field, or one across a nullable relation)
+    sorts its empty values last either way; the others get a plain ASC/DESC, which an index serves. A choice field
+    listed in `ranks` sorts in the order of its values (a pipeline's stages, health green to black), not
+    alphabetically. The tie-breaking pk runs in the direction of the first column.
+    """
+
+    def __init__(
+        self,
+        *args,
+        columns: tuple[str, ...] | dict[str, tuple[str, ...]],
+        labels: dict[str, str] | None = None,
+        ranks: dict[str, list[str]] | None = None,
+        **kwargs,
+    ):
+        if not isinstance(columns, dict):
+            columns = {name: (name,) for name in columns}
+        self.columns = columns
+        self.ranks = ranks or {}
+        labels = labels or {}
+        choices = []
+        for param in columns:
+            label = labels.get(param, param.replace("_", " ").capitalize())
+            choices += [(param, label), (f"-{param}", format_lazy("{} ({})", label, _("descending")))]
+        kwargs["choices"] = choices
+        kwargs.setdefault("label", _("Sort by"))
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        params = [param for param in value or () if param not in EMPTY_VALUES]
+        if not params:
+            return qs
+        ordering = []
+        for param in params:
+            descending = param.startswith("-")
+            for field in self.columns[param.removeprefix("-")]:
+                key = field
+                if field in self.ranks:
+                    key = f"{field}_rank"
+                    qs = qs.alias(**{key: self.rank(field)})
+                nulls_last = True if _nullable(qs.model, field) else None
+                ordering.append(F(key).desc(nulls_last=nulls_last) if descending else F(key).asc(nulls_last=nulls_last))
+        return qs.order_by(*ordering, "-pk" if params[0].startswith("-") else "pk")
+
+    def rank(self, field):
+        values = self.ranks[field]
+        whens = [When(**{field: value}, then=Value(position)) for position, value in enumerate(values)]
+        return Case(*whens, default=Value(len(values)), output_field=IntegerField())
+
+
+def _is_set(value) -> bool:
+    if isinstance(value, list | tuple):
+        return any(_is_set(part) for part in value)
+    return value not in (None, "")
+
+
+class TenantFilterSet(django_filters.FilterSet):
+    """A list's filters, as the filter bar (`partials/_filter_bar.html`) shows them.
+
+    A list declares its filters and which of them are `main_filters` (the bar's first row, search first); the
+    others fold under "More filters", which opens when one of them is set. `hidden_filters` are set elsewhere on
+    the page (the deal list's status pills) and kept by the bar as hidden inputs, as are the sorting (`o`, set by
+    the column headers) and the page size. Choice querysets are callables of the request (`company_user_choices`,
+    `visible_choices(Model)`): the view passes the request, so they are scoped to the user's Company.
+    """
+
+    main_filters: tuple[str, ...] = ("q",)
+    hidden_filters: tuple[str, ...] = ()
+    kept_params: tuple[str, ...] = ("o", "per_page")
+
+    @cached_property
+    def main_fields(self) -> list:
+        fields = self.form.fields
+        return [self.form[name] for name in self.main_filters if name in fields]
+
+    @cached_property
+    def more_fields(self) -> list:
+        shown_apart = {*self.main_filters, *self.hidden_filters, *self.kept_params}
+        return [self.form[name] for name in self.form.fields if name not in shown_apart]
+
+    @cached_property
+    def more_filters_set(self) -> int:
+        """How many of the "More filters" have a value (the fold opens and says so)."""
+        return sum(1 for field in self.more_fields if _is_set(field.value()))
+
+    @cached_property
+    def hidden_inputs(self) -> list[tuple[str, str]]:
+        """(name, value) of what the bar keeps without showing it: the hidden filters, sorting, page size."""
+        data = self.data or {}
+        return [(name, data[name]) for name in (*self.hidden_filters, *self.kept_params) if data.get(name)]

@@ -11,12 +11,13 @@ Trust (issue 8), once for every entity:
 """
 
 import uuid
+from typing import NamedTuple
 
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -100,9 +101,43 @@ class TenantFormMixin:
         return response
 
 
-class TenantListView(TenantQuerysetMixin, FilterView):
-    """A filtered, sorted, paginated list. Page size from `?per_page=` (25, 50 or 100)."""
+class Column(NamedTuple):
+    """A list table's column: its header `label`, the `?o=` parameter that sorts by it (None: not sortable) and
+    the <th>'s classes."""
 
+    label: str
+    sort: str | None = None
+    css: str = ""
+
+
+def sort_headers(query: QueryDict, columns) -> list[dict]:
+    """The table's header cells (`partials/_table_head.html`). A sortable one links to its sort (ascending, or
+    descending when it is sorted ascending already), on the first page, with every other parameter kept (as
+    `{% querystring %}` would, without a template tag per cell), and says how the list is sorted by it."""
+    current = query.get("o")
+    headers = []
+    for column in columns:
+        header = {"label": column.label, "css": column.css, "field": column.sort}
+        if column.sort:
+            params = query.copy()
+            params["o"] = f"-{column.sort}" if current == column.sort else column.sort
+            params.pop("page", None)
+            header["href"] = f"?{params.urlencode()}"
+            header["sorted"] = {column.sort: "asc", f"-{column.sort}": "desc"}.get(current, "")
+        headers.append(header)
+    return headers
+
+
+class TenantListView(TenantQuerysetMixin, FilterView):
+    """A filtered, sorted, paginated list: the list-page kit's view.
+
+    A list declares its model, its `filterset_class` (a `crm.filters.TenantFilterSet`) and its table's
+    `list_columns` (`Column`s: the header cells, sortable by `?o=`, as `columns` in the context); its template
+    includes the kit's partials: `_filter_bar.html`, `_table_head.html`, `_empty_state.html`, `_pagination.html`.
+    Page size from `?per_page=` (25, 50 or 100).
+    """
+
+    list_columns: tuple[Column, ...] = ()
     paginate_by = PAGE_SIZES[0]
     paginator_class = EstimatedCountPaginator  # no full COUNT(*) of a big list, fast deep pages
     strict = False  # an invalid filter value is ignored (that filter is not applied), never a 500
@@ -122,6 +157,7 @@ class TenantListView(TenantQuerysetMixin, FilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["page_sizes"] = PAGE_SIZES
+        context["columns"] = sort_headers(self.request.GET, self.list_columns)
         context["is_filtered"] = any(
             value for key, value in self.request.GET.items() if key not in ("page", "per_page", "o")
         )

@@ -2,13 +2,18 @@
 
 import django_filters
 from django import forms
-from django.db.models import Case, IntegerField, Value, When
 from django.utils.translation import gettext_lazy as _
-from django_filters.constants import EMPTY_VALUES
 from django_filters.widgets import DateRangeWidget, RangeWidget
 
 from accounts.models import Account
-from crm.filters import SearchFilter, TextFilter, company_user_choices, visible_choices
+from crm.filters import (
+    SearchFilter,
+    StableOrderingFilter,
+    TenantFilterSet,
+    TextFilter,
+    company_user_choices,
+    visible_choices,
+)
 from crm.models import Source
 from crm.permissions import can_see_all_owners
 from crm.users import user_label
@@ -31,27 +36,7 @@ class DealStatus:
     )
 
 
-STAGE_ORDER = Case(
-    *(When(stage=stage, then=Value(rank)) for rank, stage in enumerate(DealStage.values)),
-    default=Value(len(DealStage.values)),
-    output_field=IntegerField(),
-)
-
-
-class DealOrderingFilter(django_filters.OrderingFilter):
-    """Sort by the allowed columns; `stage` sorts in pipeline order, not alphabetically; pk breaks ties."""
-
-    def filter(self, qs, value):
-        if value in EMPTY_VALUES:
-            return qs
-        ordering = [self.get_ordering_value(param) for param in value if param not in EMPTY_VALUES]
-        if any(field.lstrip("-") == "stage" for field in ordering):
-            qs = qs.alias(stage_rank=STAGE_ORDER)
-            ordering = [field.replace("stage", "stage_rank") for field in ordering]
-        return qs.order_by(*ordering, "-pk")
-
-
-class DealFilterSet(django_filters.FilterSet):
+class DealFilterSet(TenantFilterSet):
     q = SearchFilter(
         search_fields=("name", "account__name", "campaign"),
         label=_("Search"),
@@ -81,15 +66,14 @@ class DealFilterSet(django_filters.FilterSet):
     amount = django_filters.RangeFilter(
         label=_("Amount"), widget=RangeWidget(attrs={"type": "number", "min": "0", "step": "any"})
     )
-    o = DealOrderingFilter(
-        fields=("name", "amount", "expected_close_date", "stage", "probability", "created_at"),
-        label=_("Sort by"),
+    o = StableOrderingFilter(
+        columns=("name", "amount", "expected_close_date", "stage", "probability", "created_at"),
+        ranks={"stage": DealStage.values},  # pipeline order, not alphabetical
     )
 
-    # Shown in the always-visible row of the filter form; the rest fold under "More filters". `status` is the
-    # row of quick-filter pills above the form (kept in the form as a hidden input).
-    main_fields = ("q", "stage", "owner", "account")
-    hidden_fields = ("status",)
+    # `status` is the row of quick-filter pills above the form (kept in the form as a hidden input).
+    main_filters = ("q", "stage", "owner", "account")
+    hidden_filters = ("status",)
 
     class Meta:
         model = Deal
@@ -113,26 +97,3 @@ class DealFilterSet(django_filters.FilterSet):
         if value == DealStatus.CLOSED:
             return queryset.filter(stage__in=CLOSED_STAGES)
         return queryset
-
-    @property
-    def main_form_fields(self):
-        return [self.form[name] for name in self.main_fields if name in self.form.fields]
-
-    @property
-    def more_form_fields(self):
-        return [
-            self.form[name]
-            for name in self.form.fields
-            if name not in self.main_fields and name not in self.hidden_fields
-        ]
-
-    @property
-    def more_is_active(self):
-        """Open the "More filters" fold when one of its filters is in use."""
-        data = self.data or {}
-        return any(
-            data.get(key)
-            for name in self.form.fields
-            if name not in self.main_fields and name not in self.hidden_fields and name != "o"
-            for key in (name, f"{name}_after", f"{name}_before", f"{name}_min", f"{name}_max")
-        )

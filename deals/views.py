@@ -6,12 +6,13 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from crm.forms import error_text
 from crm.models import parse_id
 from crm.permissions import can_edit, require
-from crm.views_base import TenantCreateView, TenantDetailView, TenantListView, TenantUpdateView, redirect_back
+from crm.views_base import Column, TenantCreateView, TenantDetailView, TenantListView, TenantUpdateView, redirect_back
 
 from . import services
 from .filters import DealFilterSet, DealStatus
@@ -25,6 +26,18 @@ class DealListView(TenantListView):
     model = Deal
     filterset_class = DealFilterSet
     list_select_related = LIST_RELATED
+    # The cells of `deals/_deal_table.html` with `columns`, in its order.
+    list_columns = (
+        Column(gettext_lazy("Deal"), "name"),
+        Column(gettext_lazy("Account"), None, "d-none d-md-table-cell"),
+        Column(gettext_lazy("Stage"), "stage", "d-none d-md-table-cell"),
+        Column(gettext_lazy("Amount"), "amount", "d-none d-md-table-cell text-end"),
+        Column(gettext_lazy("Prob."), "probability", "d-none d-lg-table-cell text-end"),
+        Column(gettext_lazy("Forecast"), None, "d-none d-lg-table-cell"),
+        Column(gettext_lazy("Close date"), "expected_close_date", "d-none d-md-table-cell"),
+        Column(gettext_lazy("Owner"), None, "d-none d-xl-table-cell"),
+        Column(gettext_lazy("Created"), "created_at", "d-none d-xxl-table-cell"),
+    )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

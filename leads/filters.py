@@ -9,7 +9,14 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from crm.filters import SearchFilter, TextFilter, company_user_choices, search_terms
+from crm.filters import (
+    SearchFilter,
+    StableOrderingFilter,
+    TenantFilterSet,
+    TextFilter,
+    company_user_choices,
+    search_terms,
+)
 from crm.models import Source, company_of
 
 from .forms import UNASSIGNED_LABEL, user_label
@@ -39,17 +46,6 @@ class QuickSelect(forms.Select):
             options.append(f'<option value="{escape(option)}"{" selected" if chosen else ""}>{escape(label)}</option>')
         attributes = flatatt(self.build_attrs(self.attrs, attrs))
         return mark_safe(f'<select name="{escape(name)}"{attributes}>{"".join(options)}</select>')  # every part escaped
-
-
-class StableOrderingFilter(django_filters.OrderingFilter):
-    """`?o=` ordering with the pk as tie-breaker, so pagination never repeats or skips a row."""
-
-    def filter(self, qs, value):
-        qs = super().filter(qs, value)
-        if value:
-            last = next((v for v in reversed(value) if v), "")
-            qs = qs.order_by(*qs.query.order_by, "-pk" if last.startswith("-") else "pk")
-        return qs
 
 
 # What `?q=` searches. The migration `leads.0005_lead_search_indexes` indexes exactly this expression on
@@ -98,7 +94,7 @@ class LeadSearchFilter(SearchFilter):
         return qs
 
 
-class LeadFilterSet(django_filters.FilterSet):
+class LeadFilterSet(TenantFilterSet):
     q = LeadSearchFilter(
         search_fields=SEARCH_FIELDS,
         label=_("Search"),
@@ -152,8 +148,8 @@ class LeadFilterSet(django_filters.FilterSet):
         choices=SPAM_CHOICES, label=_("Spam"), empty_label=_("Hide spam"), method="filter_spam"
     )
     o = StableOrderingFilter(
-        fields=("created_at", "lead_name", "company_name", "lead_score", "status", "campaign"),
-        label=_("Sort by"),
+        columns=("created_at", "lead_name", "company_name", "lead_score", "status", "campaign"),
+        labels={"created_at": _("Created"), "lead_name": _("Name"), "company_name": _("Company")},
     )
 
     # The filters shown first; the rest fold under "More filters".
@@ -197,12 +193,3 @@ class LeadFilterSet(django_filters.FilterSet):
         if spam:
             return queryset.filter(spam_score__gte=company.spam_threshold)
         return queryset.filter(spam_score__lt=company.spam_threshold)
-
-    def main_fields(self):
-        return [self.form[name] for name in self.main_filters]
-
-    def more_fields(self):
-        return [field for field in self.form if field.name not in self.main_filters and field.name != "o"]
-
-    def more_filters_active(self) -> bool:
-        return any(self.data.get(field.name) for field in self.more_fields())

@@ -6,12 +6,12 @@ call into `leads.services`; a refused action is a 403 (PermissionDenied) or a me
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect, QueryDict
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.timezone import template_localtime
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_countries import countries
@@ -22,6 +22,7 @@ from crm.permissions import can_assign, can_convert, can_edit, require
 from crm.templatetags.crm_tags import badge, score_badge
 from crm.users import user_label
 from crm.views_base import (
+    Column,
     TenantCreateView,
     TenantDetailView,
     TenantListView,
@@ -37,34 +38,17 @@ from .forms import AssignForm, BulkAssignForm, LeadForm, StageForm, StatusForm
 from .models import Lead
 from .quality.duplicates import duplicate_candidates
 
-# The lead table's columns: (sort field or None, label, the <th>'s classes).
+# The lead table's columns (after the managers' tick box).
 LIST_COLUMNS = (
-    ("lead_name", "Name", ""),
-    ("company_name", "Company", "d-none d-md-table-cell"),
-    ("campaign", "Campaign", "d-none d-lg-table-cell"),
-    ("status", "Status", "d-none d-sm-table-cell"),
-    (None, "Stage", "d-none d-lg-table-cell"),
-    ("lead_score", "Score", "d-none d-sm-table-cell"),
-    (None, "Owner", "d-none d-sm-table-cell"),
-    ("created_at", "Created", "d-none d-md-table-cell text-nowrap"),
+    Column(gettext_lazy("Name"), "lead_name"),
+    Column(gettext_lazy("Company"), "company_name", "d-none d-md-table-cell"),
+    Column(gettext_lazy("Campaign"), "campaign", "d-none d-lg-table-cell"),
+    Column(gettext_lazy("Status"), "status", "d-none d-sm-table-cell"),
+    Column(gettext_lazy("Stage"), None, "d-none d-lg-table-cell"),
+    Column(gettext_lazy("Score"), "lead_score", "d-none d-sm-table-cell"),
+    Column(gettext_lazy("Owner"), None, "d-none d-sm-table-cell"),
+    Column(gettext_lazy("Created"), "created_at", "d-none d-md-table-cell text-nowrap"),
 )
-
-
-def sort_columns(query: QueryDict) -> list[dict]:
-    """The table's header cells; a sortable one links to its sort (ascending, or descending when it is sorted
-    ascending already), on the first page, with every other parameter kept (as `{% querystring %}` does)."""
-    current = query.get("o")
-    columns = []
-    for field, label, css in LIST_COLUMNS:
-        column = {"label": label, "css": css, "field": field}
-        if field:
-            params = query.copy()
-            params["o"] = f"-{field}" if current == field else field
-            params.pop("page", None)
-            column["href"] = f"?{params.urlencode()}"
-            column["sorted"] = {field: "asc", f"-{field}": "desc"}.get(current, "")
-        columns.append(column)
-    return columns
 
 
 def labels_of(field_name: str) -> dict:
@@ -123,6 +107,7 @@ class LeadListView(TenantListView):
     model = Lead
     filterset_class = LeadFilterSet
     list_select_related = ("lead_owner",)
+    list_columns = LIST_COLUMNS
 
     def get_filterset(self, filterset_class):
         filterset = super().get_filterset(filterset_class)
@@ -144,7 +129,6 @@ class LeadListView(TenantListView):
         context["rows"] = list_rows(
             context["object_list"], spam_threshold=company.spam_threshold if company is not None else None
         )
-        context["columns"] = sort_columns(self.request.GET)
         context["next_url"] = self.request.get_full_path()
         return context
 

@@ -8,6 +8,10 @@ Here the common widgets (text-like <input>, single <select>) are written directl
 the error block (`<id>_error`, `error_<n>_<id>`). Every value, label and message goes through format_html, which
 escapes it as a template would. Anything else (checkboxes, multi-widgets such as date ranges, radio lists,
 grouped choices, fields with help text, required or hidden fields) goes through crispy as before.
+
+`{{ field|as_bar_field }}` is what the filter bar (`partials/_filter_bar.html`) renders: a from-to range
+(django-filter's range widgets, whose sub-widgets carry `suffixes`) as one labelled input group, anything else as
+`as_filter_field` writes it.
 """
 
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
@@ -15,6 +19,7 @@ from django import forms, template
 from django.conf import settings
 from django.forms.widgets import Input
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -157,3 +162,45 @@ def as_filter_field(field):
         widget_html,
         error_block,
     )
+
+
+def _range(field):
+    """A from-to range as one input group: a label for the pair, an aria-label for each input, the errors below."""
+    widget = field.field.widget
+    auto_id = field.auto_id
+    attrs = {"id": auto_id} if auto_id else {}
+    subwidgets = widget.get_context(field.html_name, field.value(), attrs)["widget"]["subwidgets"]
+    errors = field.errors
+    inputs = []
+    for position, sub in enumerate(subwidgets):
+        sub_attrs = dict(sub["attrs"])
+        input_type = sub_attrs.pop("type", sub["type"])  # the range widget's own `type` (date, number) wins
+        sub_attrs["class"] = "form-control is-invalid" if errors else "form-control"
+        sub_attrs["aria-label"] = f"{field.label}: {_('from') if position == 0 else _('to')}"
+        if errors:
+            sub_attrs["aria-invalid"] = "true"
+        value = "" if sub["value"] is None else format_html(' value="{}"', str(sub["value"]))
+        inputs.append(format_html('<input type="{}" name="{}"{}{}>', input_type, sub["name"], value, _attrs(sub_attrs)))
+    error_block = format_html_join("", '<div class="invalid-feedback d-block">{}</div>', ((error,) for error in errors))
+    return format_html(
+        '<div id="div_{}" class="mb-3" role="group" aria-labelledby="label_{}">'
+        '<div class="form-label" id="label_{}">{}</div>'
+        '<div class="input-group">{}<span class="input-group-text">{}</span>{}</div>{}</div>',
+        auto_id,
+        auto_id,
+        auto_id,
+        field.label,
+        inputs[0],
+        _("to"),
+        inputs[1],
+        error_block,
+    )
+
+
+@register.filter
+def as_bar_field(field):
+    """A filter as the filter bar shows it: a from-to range as one input group, anything else `as_filter_field`."""
+    widget = field.field.widget
+    if isinstance(widget, forms.MultiWidget) and getattr(widget, "suffixes", None) and len(widget.widgets) == 2:
+        return _range(field)
+    return as_filter_field(field)

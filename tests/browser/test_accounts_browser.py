@@ -48,7 +48,7 @@ class TestAccountsInTheBrowser:
         expect(page.get_by_test_id("account-table")).to_contain_text("Hooli")
         expect(page.get_by_test_id("account-table")).not_to_contain_text("Initech")
         page.get_by_label("Status").select_option("false")
-        page.get_by_role("button", name="Search").click()
+        page.get_by_role("button", name="Apply filters").click()
         expect(page).to_have_url(re.compile(r"is_active=false"))
         expect(page.get_by_test_id("account-table")).to_contain_text("Initech")
         assert not Account.objects.get(name="Initech").is_active
@@ -61,8 +61,9 @@ class TestAccountsInTheBrowser:
         login(rep)
 
         page.goto("/contacts/")
-        page.get_by_label("Search contacts").fill("Gibbons")
-        page.get_by_role("button", name="Search").click()
+        filters = page.get_by_test_id("contact-filters")
+        filters.get_by_label("Search", exact=True).fill("Gibbons")
+        filters.get_by_role("button", name="Apply filters").click()
         page.get_by_role("link", name="Peter Gibbons").click()
         page.get_by_role("button", name="Make primary").click()
 

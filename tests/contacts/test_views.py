@@ -363,7 +363,9 @@ class TestContactDetail:
         contact.opt_in_date = datetime.date(2026, 2, 3)
         contact.notes = "Red stapler."
         contact.save()
-        DealFactory(company=company, account=account, primary_contact=contact, name="Printers", amount=4200)
+        DealFactory(
+            company=company, account=account, primary_contact=contact, name="Printers", amount=4200, currency="EUR"
+        )
         DealFactory(company=company, account=account, name="Not theirs")
         LeadFactory(
             company=company,

@@ -1,4 +1,4 @@
-"""The lead table's rows and headers, worked out in the view (`list_rows`, `sort_columns`): what each cell shows."""
+"""The lead table's rows and headers, worked out in Python (`list_rows`, `sort_headers`): what each cell shows."""
 
 import pytest
 from django.test.html import parse_html
