@@ -18,7 +18,8 @@ from crm.models import parse_id
 from deals.models import STAGE_FORECAST_CATEGORY, DealStage, ForecastCategory
 
 from ..models import Lead, LeadStatus
-from .service import accounts_for_conversion, expected_close_date_for
+from .matching import accounts_for_conversion
+from .service import expected_close_date_for
 
 NEW = "new"
 OPEN_FORECAST_CATEGORIES = [choice for choice in ForecastCategory.choices if choice[0] != ForecastCategory.CLOSED]

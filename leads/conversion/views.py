@@ -22,19 +22,8 @@ from crm.permissions import can_convert, require
 
 from ..models import Lead, LeadStatus
 from .forms import NEW, LeadConvertForm
-from .service import (
-    Conversion,
-    ConversionError,
-    corporate_domain,
-    default_account,
-    default_deal_name,
-    lead_convert,
-    new_account_name,
-    not_open_message,
-    propose_accounts,
-    propose_contacts,
-    search_accounts,
-)
+from .matching import corporate_domain, default_account, propose_accounts, propose_contacts, search_accounts
+from .service import Conversion, ConversionError, default_deal_name, lead_convert, new_account_name, not_open_message
 
 
 def _text_param(value) -> str:

@@ -12,18 +12,10 @@ from django.utils import timezone
 from accounts.models import Account, AccountType, Lifecycle
 from contacts.models import Channel, Contact, ContactRole
 from crm.models import Role, Source
+from crm.permissions import can_convert
 from deals.models import Deal, DealStage, ForecastCategory
-from leads.conversion.service import (
-    TIMELINE_CLOSE_DAYS,
-    ConversionError,
-    can_convert,
-    corporate_domain,
-    default_account,
-    expected_close_date_for,
-    lead_convert,
-    propose_accounts,
-    propose_contacts,
-)
+from leads.conversion.matching import corporate_domain, default_account, propose_accounts, propose_contacts
+from leads.conversion.service import TIMELINE_CLOSE_DAYS, ConversionError, expected_close_date_for, lead_convert
 from leads.models import AuthorityLevel, LeadStatus, Timeline
 from leads.quality.free_email import FREE_EMAIL_DOMAINS
 from tests.factories import AccountFactory, ContactFactory, LeadFactory, member
