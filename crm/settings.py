@@ -9,7 +9,6 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
-from xstatic.pkg import bootstrap as xstatic_bootstrap
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -130,10 +129,9 @@ DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="USD")
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
-STATICFILES_DIRS = [
-    BASE_DIR / "static",
-    ("vendor/bootstrap", xstatic_bootstrap.BASE_DIR),
-]
+# static/ holds the app's own CSS and JS and, under static/vendor/, the pinned third-party assets
+# (Bootstrap: scripts/refresh-vendor.sh fetches it from the npm registry and checks static/vendor/*/SHA256SUMS).
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
