@@ -8,16 +8,18 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Tests never run with DEBUG; they get a throwaway key.
 TEST_ENV := DEBUG=false SECRET_KEY=test-only-secret-key-not-for-production
+# The suite runs on every core (pytest-xdist; each worker has its own test database). Workers steal tests from
+# each other's queues, so the long fuzz and browser files do not leave one core idle at the end.
+# PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= auto
 
-.PHONY: run install install-dev test lint check migrate seed bench browser-deps clean
+.PHONY: run install install-dev test lint check migrate seed bench browser-deps vendor clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip "setuptools<81" wheel
+	$(BIN)/pip install --quiet --upgrade pip
 
-# XStatic-Bootstrap is an sdist whose setup.py imports pkg_resources: build it against setuptools<81.
 $(VENV)/.installed: requirements.txt | $(BIN)/python
-	$(BIN)/pip install --quiet --no-build-isolation XStatic-Bootstrap==5.3.8.0
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
@@ -29,7 +31,15 @@ install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
-migrate: install
+# A local .env, so that a bare `.venv/bin/python manage.py ...` works too: .env.example with DEBUG=true and a
+# freshly generated SECRET_KEY. Written only when there is none; yours is never overwritten.
+.env: | $(BIN)/python
+	@echo "Writing .env from .env.example (DEBUG=true, a freshly generated SECRET_KEY)."
+	@key=$$($(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))") && \
+		sed -e 's/^DEBUG=.*/DEBUG=true/' -e "s/^SECRET_KEY=.*/SECRET_KEY=$$key/" .env.example >.env.tmp && \
+		mv .env.tmp .env
+
+migrate: install .env
 	DEBUG=true $(BIN)/python manage.py migrate --noinput
 
 seed: migrate
@@ -52,11 +62,11 @@ browser-deps:
 	fi
 
 test: install-dev browser-deps
-	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check . || true
+	$(BIN)/ruff format --check .
 
 check: install-dev
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
@@ -65,6 +75,10 @@ check: install-dev
 # PostgreSQL: DATABASE_URL defaults to the crm_bench database (created and migrated by the list bench); BENCH_N sizes.
 bench: install-dev
 	$(TEST_ENV) DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/crm_bench} $(BIN)/python bench/run.py
+
+# Bootstrap under static/vendor/: re-fetch the pinned version from the npm registry and check its SHA256SUMS.
+vendor:
+	scripts/refresh-vendor.sh
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3

@@ -7,22 +7,29 @@ Production differs only by environment variables; see `.env.example`.
 from datetime import timedelta
 from pathlib import Path
 
-import environ
 from django.core.exceptions import ImproperlyConfigured
-from xstatic.pkg import bootstrap as xstatic_bootstrap
+
+from crm.environment import StrictEnv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# The environment wins over `.env` (which `make run` writes from .env.example when there is none). A boolean or
+# number that does not parse stops start-up with a message naming the variable (crm.environment).
+env = StrictEnv()
+StrictEnv.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 
+# A development-only switch: with DEBUG off it is refused, so a production server can never run on the
+# well-known development key below.
+if env.bool("CRM_INSECURE_DEV_KEY", default=False) and not DEBUG:
+    raise ImproperlyConfigured("CRM_INSECURE_DEV_KEY is refused when DEBUG is off: set SECRET_KEY instead.")
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not DEBUG and not env.bool("CRM_INSECURE_DEV_KEY", default=False):
+    if not DEBUG:
         raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Set it in the environment (or DEBUG=true for local development)."
+            "SECRET_KEY is not set. Set it in the environment or in .env (`make run` writes a .env for local "
+            "development with DEBUG=true and a generated key)."
         )
     SECRET_KEY = "django-insecure-local-development-key-do-not-use-in-production"  # noqa: S105
 
@@ -129,12 +136,15 @@ USE_THOUSAND_SEPARATOR = False
 # The currency a new Company starts with (ISO 4217); each Company may set its own.
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="USD")
 
+# The lead import page's upload limit in bytes (2 MB, about 20,000 rows, imports inside a 30 s request timeout).
+# Raise it together with the server's timeout; `manage.py import_leads` has no limit.
+LEAD_IMPORT_MAX_UPLOAD_BYTES = env.int("LEAD_IMPORT_MAX_UPLOAD_BYTES", default=2 * 1024 * 1024)
+
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
-STATICFILES_DIRS = [
-    BASE_DIR / "static",
-    ("vendor/bootstrap", xstatic_bootstrap.BASE_DIR),
-]
+# static/ holds the app's own CSS and JS and, under static/vendor/, the pinned third-party assets
+# (Bootstrap: scripts/refresh-vendor.sh fetches it from the npm registry and checks static/vendor/*/SHA256SUMS).
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -1,16 +1,36 @@
 """Shared fixtures: two Companies, a user of each role, logged-in clients."""
 
 import pytest
+from django.conf import settings
+from django.test import override_settings
 
 from crm.models import Role
 
 from .factories import CompanyFactory, member
 
+# What the suite serves under /static/: the plain files, straight from static/ and the apps (whitenoise's finders).
+# Never the checkout's STATIC_ROOT: after a `collectstatic` there, the manifest storage would name hashed files
+# that the test server does not serve (and stale copies would shadow the sources).
+PLAIN_STATICFILES_STORAGE = "django.contrib.staticfiles.storage.StaticFilesStorage"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def static_files_from_the_sources(tmp_path_factory, django_test_environment):
+    """The suite never reads `staticfiles/`: plain storage, and an empty STATIC_ROOT of its own."""
+    storages = {**settings.STORAGES, "staticfiles": {"BACKEND": PLAIN_STATICFILES_STORAGE}}
+    with override_settings(
+        STORAGES=storages, STATIC_ROOT=tmp_path_factory.mktemp("static_root"), WHITENOISE_USE_FINDERS=True
+    ):
+        yield
+
+
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 
 @pytest.fixture(autouse=True)
 def fast_password_hasher(settings):
     """Hashing every factory user's password the production way costs seconds per test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
 
 
 @pytest.fixture

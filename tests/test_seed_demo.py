@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.test import override_settings
 from django.utils import timezone
 
 from accounts.models import Account
@@ -21,6 +22,7 @@ from crm.site.demo import DEMO_PASSWORD
 from deals.models import STAGE_PROBABILITY, Deal, DealStage
 from leads.models import Lead
 
+from .conftest import FAST_PASSWORD_HASHERS
 from .factories import CompanyFactory, member
 
 LOGINS = {"admin": Role.ADMIN, "manager": Role.MANAGER, "rep1": Role.REP, "rep2": Role.REP}
@@ -35,6 +37,25 @@ def seed(*args) -> str:
 @pytest.fixture
 def seeded(db):
     return seed()
+
+
+@pytest.fixture(scope="class")
+def seeded_once(django_db_setup, django_db_blocker):
+    """One run for a class of tests that only read the demo data (each test still rolls back what it writes),
+    rolled back after the class, as tests/trust/grid.py builds its world once per module."""
+    # Before the tests' own fast-hasher fixture: hash the demo passwords the way the tests check them.
+    with override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS), django_db_blocker.unblock(), transaction.atomic():
+        output = seed()
+        yield output
+        transaction.set_rollback(True)
+
+
+class SeededOnce:
+    """The class's tests share one seed_demo run (a run costs seconds, on PostgreSQL many)."""
+
+    @pytest.fixture
+    def seeded(self, seeded_once, db):
+        return seeded_once
 
 
 @pytest.fixture
@@ -73,7 +94,7 @@ def seed_and_roll_back() -> dict[str, list]:
 
 
 @pytest.mark.django_db
-class TestSeedDemoLogins:
+class TestSeedDemoLogins(SeededOnce):
     def test_it_creates_the_demo_company_and_its_four_users_with_their_roles(self, seeded, demo):
         users = get_user_model().objects.filter(membership__company=demo)
 
@@ -98,7 +119,7 @@ class TestSeedDemoLogins:
 
 
 @pytest.mark.django_db
-class TestSeedDemoData:
+class TestSeedDemoData(SeededOnce):
     def test_it_creates_the_stated_counts(self, seeded, demo):
         contacts = Contact.objects.for_company(demo).count()
 
