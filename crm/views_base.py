@@ -197,7 +197,7 @@ class TenantCreateView(TenantFormMixin, CreateView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and company_of(request.user) is None:
-            raise PermissionDenied("Your user does not belong to a company.")
+            raise PermissionDenied(_("Your user does not belong to a company."))
         return super().dispatch(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
