@@ -3,6 +3,7 @@
 import django_filters
 from django import forms
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_filters.widgets import DateRangeWidget, RangeWidget
 
@@ -10,7 +11,7 @@ from crm.filters import SearchFilter, StableOrderingFilter, TenantFilterSet, Tex
 
 from .models import Account, AccountType, CompanySize, Health, Lifecycle
 
-ANY = "Any"
+ANY = _("Any")
 
 
 class ActiveFilter(django_filters.ChoiceFilter):
@@ -20,7 +21,8 @@ class ActiveFilter(django_filters.ChoiceFilter):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault(
-            "choices", [(self.ACTIVE, "Active"), (self.INACTIVE, "Inactive"), (self.ALL, "Active and inactive")]
+            "choices",
+            [(self.ACTIVE, _("Active")), (self.INACTIVE, _("Inactive")), (self.ALL, _("Active and inactive"))],
         )
         kwargs.setdefault("empty_label", None)
         super().__init__(*args, **kwargs)
@@ -36,22 +38,22 @@ class ActiveFilter(django_filters.ChoiceFilter):
 class AccountFilter(TenantFilterSet):
     q = SearchFilter(
         search_fields=("name", "website", "phone", "gstin"),
-        label="Search",
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name, website, phone or GSTIN"}),
+        label=_("Search"),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name, website, phone or GSTIN")}),
     )
-    is_active = ActiveFilter(label="Status")
+    is_active = ActiveFilter(label=_("Status"))
     account_type = django_filters.ChoiceFilter(choices=AccountType.choices, empty_label=ANY)
     lifecycle_stage = django_filters.ChoiceFilter(choices=Lifecycle.choices, empty_label=ANY)
-    health_score = django_filters.ChoiceFilter(choices=Health.choices, empty_label=ANY, label="Health")
+    health_score = django_filters.ChoiceFilter(choices=Health.choices, empty_label=ANY, label=_("Health"))
     company_size = django_filters.ChoiceFilter(choices=CompanySize.choices, empty_label=ANY)
-    account_owner = django_filters.ModelChoiceFilter(queryset=company_user_choices, empty_label=ANY, label="Owner")
+    account_owner = django_filters.ModelChoiceFilter(queryset=company_user_choices, empty_label=ANY, label=_("Owner"))
     country = django_filters.ChoiceFilter(choices=countries, empty_label=ANY)
     industry = TextFilter()
     created = django_filters.DateFromToRangeFilter(
-        field_name="created_at", label="Created", widget=DateRangeWidget(attrs={"type": "date"})
+        field_name="created_at", label=_("Created"), widget=DateRangeWidget(attrs={"type": "date"})
     )
     annual_revenue = django_filters.RangeFilter(
-        label="Annual revenue", widget=RangeWidget(attrs={"inputmode": "decimal", "placeholder": "any"})
+        label=_("Annual revenue"), widget=RangeWidget(attrs={"inputmode": "decimal", "placeholder": _("any")})
     )
     o = StableOrderingFilter(
         columns={
@@ -67,7 +69,7 @@ class AccountFilter(TenantFilterSet):
             "owner": ("account_owner__first_name", "account_owner__last_name"),
             "created": ("created_at",),
         },
-        labels={"account_type": "Type", "health_score": "Health", "lifecycle_stage": "Lifecycle"},
+        labels={"account_type": _("Type"), "health_score": _("Health"), "lifecycle_stage": _("Lifecycle")},
         ranks={"health_score": Health.values, "lifecycle_stage": Lifecycle.values},
     )
 

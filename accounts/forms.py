@@ -3,6 +3,7 @@
 from crispy_forms.bootstrap import PrependedText
 from crispy_forms.layout import Column, Div, Field, Fieldset, Layout, Row
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from crm.forms import TenantModelForm
 
@@ -33,7 +34,7 @@ class AccountForm(TenantModelForm):
             "description",
         ]
         widgets = {
-            "website": forms.TextInput(attrs={"placeholder": "https://www.example.com", "inputmode": "url"}),
+            "website": forms.TextInput(attrs={"placeholder": _("https://www.example.com"), "inputmode": "url"}),
             "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
             "gstin": forms.TextInput(
                 attrs={"autocapitalize": "characters", "spellcheck": "false", "class": "font-monospace"}
@@ -46,12 +47,12 @@ class AccountForm(TenantModelForm):
         super().__init__(*args, **kwargs)
         if self.instance._state.adding and not self.initial.get("account_owner"):
             self.initial["account_owner"] = self.user.pk
-        self.fields["account_owner"].empty_label = "Nobody"
+        self.fields["account_owner"].empty_label = _("Nobody")
         currency = self.company.currency if self.company else ""
         self.fields["name"].widget.attrs["autofocus"] = True
         self.helper.layout = Layout(
             section(
-                "Company",
+                _("Company"),
                 "name",
                 Row(Column("website", css_class="col-md-6"), Column("industry", css_class="col-md-6")),
                 Row(
@@ -62,7 +63,7 @@ class AccountForm(TenantModelForm):
                 Field("gstin"),
             ),
             section(
-                "Relationship",
+                _("Relationship"),
                 Row(
                     Column("account_type", css_class="col-md-6 col-xxl-3"),
                     Column("lifecycle_stage", css_class="col-md-6 col-xxl-3"),
@@ -70,7 +71,7 @@ class AccountForm(TenantModelForm):
                     Column("account_owner", css_class="col-md-6 col-xxl-3"),
                 ),
             ),
-            section("Notes", "description"),
+            section(_("Notes"), "description"),
         )
 
     def clean_gstin(self):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from crm.models import Company
 
@@ -48,7 +49,7 @@ def account_deactivate(*, account: Account, by) -> Account:
     with transaction.atomic():
         account = Account.objects.select_for_update().get(pk=account.pk)
         if not account.is_active:
-            raise ValidationError(f"“{account}” is already inactive.")
+            raise ValidationError(_("“%(account)s” is already inactive.") % {"account": account})
         account.deactivate(by=by)
     return account
 
@@ -58,6 +59,6 @@ def account_reactivate(*, account: Account, by) -> Account:
     with transaction.atomic():
         account = Account.objects.select_for_update().get(pk=account.pk)
         if account.is_active:
-            raise ValidationError(f"“{account}” is already active.")
+            raise ValidationError(_("“%(account)s” is already active.") % {"account": account})
         account.reactivate(by=by)
     return account

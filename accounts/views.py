@@ -150,7 +150,9 @@ def account_deactivate(request, pk):
     except ValidationError as error:
         messages.warning(request, error_text(error))
     else:
-        messages.success(request, f"“{account}” is deactivated: it no longer shows in the account list.")
+        messages.success(
+            request, _("“%(account)s” is deactivated: it no longer shows in the account list.") % {"account": account}
+        )
     return redirect_back(request, account)
 
 
@@ -162,5 +164,5 @@ def account_reactivate(request, pk):
     except ValidationError as error:
         messages.warning(request, error_text(error))
     else:
-        messages.success(request, f"“{account}” is active again.")
+        messages.success(request, _("“%(account)s” is active again.") % {"account": account})
     return redirect_back(request, account)

@@ -3,6 +3,7 @@
 from crispy_forms.layout import Column, Div, Fieldset, Layout, Row
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from crm.forms import TenantModelForm
 
@@ -17,9 +18,9 @@ class ContactForm(TenantModelForm):
     # Not a model field of the form: ticking it switches the account's primary contact (contact_save does it,
     # atomically) instead of failing on the one-primary-per-account rule.
     is_primary_contact = forms.BooleanField(
-        label="Primary contact of the account",
+        label=_("Primary contact of the account"),
         required=False,
-        help_text="If the account already has a primary contact, this contact takes over.",
+        help_text=_("If the account already has a primary contact, this contact takes over."),
     )
 
     class Meta:
@@ -52,32 +53,32 @@ class ContactForm(TenantModelForm):
         if self.instance._state.adding and not self.initial.get("owner"):
             self.initial["owner"] = self.user.pk
         self.fields["is_primary_contact"].initial = self.instance.is_primary_contact
-        self.fields["owner"].empty_label = "Nobody"
-        self.fields["account"].empty_label = "Choose an account"
-        self.fields["role"].choices = [("", "Not set"), *self.fields["role"].choices[1:]]
+        self.fields["owner"].empty_label = _("Nobody")
+        self.fields["account"].empty_label = _("Choose an account")
+        self.fields["role"].choices = [("", _("Not set")), *self.fields["role"].choices[1:]]
         self.fields["first_name"].widget.attrs["autofocus"] = True
         self.helper.layout = Layout(
             section(
-                "Person",
+                _("Person"),
                 Row(Column("first_name", css_class="col-md-6"), Column("last_name", css_class="col-md-6")),
                 Row(Column("job_title", css_class="col-md-6"), Column("account", css_class="col-md-6")),
                 "is_primary_contact",
             ),
             section(
-                "Reaching them",
+                _("Reaching them"),
                 Row(Column("email", css_class="col-md-6"), Column("phone", css_class="col-md-6")),
                 Row(Column("preferred_channel", css_class="col-md-6"), Column("opt_in_date", css_class="col-md-6")),
                 Row(Column("gdpr_consent", css_class="col-md-6"), Column("dnd_status", css_class="col-md-6")),
             ),
             section(
-                "Influence",
+                _("Influence"),
                 Row(
                     Column("role", css_class="col-md-4"),
                     Column("influence_score", css_class="col-md-4"),
                     Column("owner", css_class="col-md-4"),
                 ),
             ),
-            section("Notes", "notes"),
+            section(_("Notes"), "notes"),
         )
 
     def scoped_queryset(self, model):

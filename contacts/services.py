@@ -8,6 +8,7 @@ from datetime import date
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import Account
 
@@ -65,7 +66,10 @@ def contact_make_primary(*, contact: Contact, by) -> Contact | None:
     with transaction.atomic():
         contact = Contact.objects.select_for_update().select_related("account").get(pk=contact.pk)
         if contact.is_primary_contact:
-            raise ValidationError(f"{contact} is already the primary contact of {contact.account}.")
+            raise ValidationError(
+                _("%(contact)s is already the primary contact of %(account)s.")
+                % {"contact": contact, "account": contact.account}
+            )
         primaries = Contact.objects.filter(account_id=contact.account_id, is_primary_contact=True)
         previous = primaries.exclude(pk=contact.pk).first()
         contact.make_primary(by=by)

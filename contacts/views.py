@@ -82,11 +82,12 @@ class ContactFormMixin:
             contact=form.instance, by=self.request.user, primary=form.cleaned_data["is_primary_contact"]
         )
         self.object = form.instance
-        messages.success(self.request, f"Contact “{self.object}” {self.success_verb}.")
+        messages.success(self.request, self.success_text())
         if previous is not None:
             messages.info(
                 self.request,
-                f"{self.object} is now the primary contact of {self.object.account}, instead of {previous}.",
+                _("%(contact)s is now the primary contact of %(account)s, instead of %(previous)s.")
+                % {"contact": self.object, "account": self.object.account, "previous": previous},
             )
         return HttpResponseRedirect(self.get_success_url())
 
@@ -128,6 +129,10 @@ def contact_make_primary(request, pk):
     except ValidationError as error:
         messages.warning(request, error_text(error))
     else:
-        instead = f", instead of {previous}" if previous else ""
-        messages.success(request, f"{contact} is now the primary contact of {contact.account}{instead}.")
+        values = {"contact": contact, "account": contact.account, "previous": previous}
+        if previous:
+            text = _("%(contact)s is now the primary contact of %(account)s, instead of %(previous)s.") % values
+        else:
+            text = _("%(contact)s is now the primary contact of %(account)s.") % values
+        messages.success(request, text)
     return redirect_back(request, contact)

@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
+from django.utils.translation import gettext as _
+
 from .templatetags.crm_tags import money
 
 ZERO = Decimal("0")
@@ -276,10 +278,11 @@ class FunnelStep:
 
     @property
     def tooltip(self) -> str:
-        text = f"{self.item.label}: {self.item.display} ({self.of_first}% of {self.first_label})"
-        if self.rate is not None:
-            text += f", {self.rate}% of the previous step"
-        return text
+        values = {"label": self.item.label, "display": self.item.display, "share": self.of_first}
+        values |= {"first": self.first_label, "rate": self.rate}
+        if self.rate is None:
+            return _("%(label)s: %(display)s (%(share)s%% of %(first)s)") % values
+        return _("%(label)s: %(display)s (%(share)s%% of %(first)s), %(rate)s%% of the previous step") % values
 
 
 @dataclass

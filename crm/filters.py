@@ -58,7 +58,7 @@ class SearchFilter(django_filters.CharFilter):
     """`?q=` matched with icontains against several fields (OR). Fields come from the FilterSet's Meta."""
 
     def __init__(self, *args, search_fields=(), **kwargs):
-        kwargs.setdefault("label", "Search")
+        kwargs.setdefault("label", _("Search"))
         super().__init__(*args, **kwargs)
         self.search_fields = search_fields
 

@@ -29,12 +29,15 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .models import ErasureLog
 from .permissions import can_erase, require
 
+# The value erased names are set to; the erasure check reads it back, so it is stored as is, never translated.
 ERASED = "Erased"
-ERASE_REASON = "Personal data erased (GDPR)"
+# The history reason, translated when written (as every history reason is).
+ERASE_REASON = gettext_noop("Personal data erased (GDPR)")
 CONSENT_FIELDS = ("gdpr_consent", "opt_in_date", "dnd_status")
 # What an erasure does to consent: withdrawn, and never contact this record again.
 CONSENT_AFTER_ERASURE = {"gdpr_consent": False, "opt_in_date": None, "dnd_status": True}
@@ -285,7 +288,7 @@ def erase_personal_data(*, obj, by) -> Erasure:
         if any(f.name == "updated_at" for f in model._meta.concrete_fields):
             update_fields.add("updated_at")
         record._history_user = by
-        record._change_reason = ERASE_REASON
+        record._change_reason = _(ERASE_REASON)
         record.save(update_fields=update_fields)
         purged = purge_history(record, policy)
         purge_admin_log(record)

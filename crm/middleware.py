@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 
 from django.conf import settings
 from django.http import HttpResponseBadRequest
+from django.utils.translation import gettext_lazy as _
 
 from .security import CSP_OVERRIDE_ATTRIBUTE
 
@@ -48,7 +49,7 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
-NUL_MESSAGE = "Bad request: the request contains a NUL character."
+NUL_MESSAGE = _("Bad request: the request contains a NUL character.")
 
 
 def _has_nul(query_dict) -> bool:
@@ -67,5 +68,5 @@ class RejectNulCharacterMiddleware:
     def __call__(self, request):
         urlencoded_post = request.method == "POST" and not request.content_type.startswith("multipart/")
         if "\x00" in request.path or _has_nul(request.GET) or (urlencoded_post and _has_nul(request.POST)):
-            return HttpResponseBadRequest(NUL_MESSAGE, content_type="text/plain; charset=utf-8")
+            return HttpResponseBadRequest(str(NUL_MESSAGE), content_type="text/plain; charset=utf-8")
         return self.get_response(request)

@@ -129,6 +129,8 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en-us")
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
+# Translations of the project's strings (docs/i18n.md): locale/<language>/LC_MESSAGES/django.po and .mo.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 # Numbers are grouped only where a template asks (intcomma, money): ids in URLs and form values stay plain.
 USE_THOUSAND_SEPARATOR = False

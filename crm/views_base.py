@@ -21,7 +21,9 @@ from django.http import HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import CreateView, DetailView, UpdateView
 from django_filters.views import FilterView
 
@@ -83,10 +85,22 @@ class TenantEditMixin(TenantQuerysetMixin):
         return obj
 
 
+# What a saved form says, by the view's `success_verb`: whole sentences, so a translation can reorder them.
+SUCCESS_MESSAGES = {
+    "saved": gettext_lazy("%(model)s “%(object)s” saved."),
+    "created": gettext_lazy("%(model)s “%(object)s” created."),
+}
+
+
 class TenantFormMixin:
     """Give the form the user (for Company-scoped choices) and say what happened."""
 
     success_verb = "saved"
+
+    def success_text(self) -> str:
+        """`Account “Acme” created.`"""
+        model = capfirst(self.model._meta.verbose_name)
+        return SUCCESS_MESSAGES[self.success_verb] % {"model": model, "object": self.object}
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -95,9 +109,7 @@ class TenantFormMixin:
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        messages.success(
-            self.request, f"{self.model._meta.verbose_name.capitalize()} “{self.object}” {self.success_verb}."
-        )
+        messages.success(self.request, self.success_text())
         return response
 
 
@@ -197,7 +209,7 @@ class TenantCreateView(TenantFormMixin, CreateView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and company_of(request.user) is None:
-            raise PermissionDenied("Your user does not belong to a company.")
+            raise PermissionDenied(_("Your user does not belong to a company."))
         return super().dispatch(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):

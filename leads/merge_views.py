@@ -92,7 +92,7 @@ class LeadMergeView(View):
         leads = Lead.objects.visible_to(request.user).select_related("lead_owner")
         self.first = get_object_or_404(leads, pk=kwargs["pk"])
         self.second = get_object_or_404(leads, pk=kwargs["other_pk"])
-        require(can_merge(request.user, self.first, self.second), "Only managers merge leads.")
+        require(can_merge(request.user, self.first, self.second), _("Only managers merge leads."))
         return super().dispatch(request, *args, **kwargs)
 
     def render_form(self, form, status=200):

@@ -445,7 +445,7 @@ class LeadScoreModel(models.Model):
         ]
 
     def __str__(self):
-        return f"Lead score model v{self.version}"
+        return _("Lead score model v%(version)s") % {"version": self.version}
 
     @property
     def label(self) -> str:

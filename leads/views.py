@@ -184,9 +184,7 @@ class ProcessLeadMixin:
                 lead.pk, lead._state.adding = None, True
             add_errors(form, error)
             return self.form_invalid(form)
-        messages.success(
-            self.request, _("Lead “%(lead)s” %(verb)s.") % {"lead": self.object, "verb": self.success_verb}
-        )
+        messages.success(self.request, self.success_text())
         return HttpResponseRedirect(self.get_success_url())
 
 

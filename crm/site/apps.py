@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CrmSiteConfig(AppConfig):
@@ -6,4 +7,4 @@ class CrmSiteConfig(AppConfig):
 
     name = "crm.site"
     label = "crm_site"
-    verbose_name = "CRM site"
+    verbose_name = _("CRM site")

@@ -32,6 +32,7 @@ from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crm import charts
 from crm.models import Source, membership_of
@@ -48,9 +49,9 @@ CLOSING_ROWS = 20
 # The funnel and attribution look at the leads captured in a window; this quarter by default, like the forecast
 # (and a quarter's leads are a fraction of the table: the four lead queries stay fast at 100k leads).
 LEAD_WINDOWS = {
-    "quarter": "This quarter",
-    "12m": "Last 12 months",
-    "all": "All time",
+    "quarter": gettext_lazy("This quarter"),
+    "12m": gettext_lazy("Last 12 months"),
+    "all": gettext_lazy("All time"),
 }
 DEFAULT_LEAD_WINDOW = "quarter"
 STAGE_COLORS = {
@@ -410,7 +411,11 @@ def lead_funnel(user, *, since: date | None) -> dict:
     return {"steps": rows}
 
 
-ATTRIBUTION_LABELS = {"source": "Source", "campaign": "Campaign", "medium": "Medium"}
+ATTRIBUTION_LABELS = {
+    "source": gettext_lazy("Source"),
+    "campaign": gettext_lazy("Campaign"),
+    "medium": gettext_lazy("Medium"),
+}
 
 
 def lead_attribution(user, *, dimension: str, since: date | None, currency: str) -> dict:

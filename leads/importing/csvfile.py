@@ -21,23 +21,28 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 SNIFF_BYTES = 64 * 1024
 CHUNK_BYTES = 1024 * 1024
 DELIMITERS = (",", ";", "\t", "|")
-SAVE_AS_UTF8 = (
+# Marked for translation here, translated where raised (`_(message)`).
+SAVE_AS_UTF8 = gettext_noop(
     "In Excel choose File > Save As > “CSV UTF-8 (comma delimited)”; "
     "in LibreOffice tick “Edit filter settings” and pick Unicode (UTF-8)."
 )
 
 _SIGNATURES = (
-    (b"PK\x03\x04", "This is an Excel workbook or another zipped file (.xlsx, .ods, .zip), not a CSV file."),
-    (b"\xd0\xcf\x11\xe0", "This is an old Excel workbook (.xls), not a CSV file."),
-    (b"%PDF", "This is a PDF, not a CSV file."),
-    (b"\x89PNG", "This is an image, not a CSV file."),
-    (b"\xff\xd8\xff", "This is an image, not a CSV file."),
-    (b"GIF8", "This is an image, not a CSV file."),
-    (b"\x1f\x8b", "This is a gzip archive, not a CSV file."),
+    (
+        b"PK\x03\x04",
+        gettext_noop("This is an Excel workbook or another zipped file (.xlsx, .ods, .zip), not a CSV file."),
+    ),
+    (b"\xd0\xcf\x11\xe0", gettext_noop("This is an old Excel workbook (.xls), not a CSV file.")),
+    (b"%PDF", gettext_noop("This is a PDF, not a CSV file.")),
+    (b"\x89PNG", gettext_noop("This is an image, not a CSV file.")),
+    (b"\xff\xd8\xff", gettext_noop("This is an image, not a CSV file.")),
+    (b"GIF8", gettext_noop("This is an image, not a CSV file.")),
+    (b"\x1f\x8b", gettext_noop("This is a gzip archive, not a CSV file.")),
 )
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
 _SEP_HINT = re.compile(r"^sep=(.)\s*$")

@@ -23,6 +23,7 @@ from typing import NamedTuple
 
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import normalise_company_name
 from contacts.models import Contact
@@ -34,7 +35,7 @@ from .text import fold
 _E164 = re.compile(r"\+[1-9]\d{6,14}")
 NAME_KEY_MAX_LENGTH = Lead._meta.get_field("name_key").max_length
 
-REASON_LABELS = {"email": "same email", "phone": "same phone", "name": "same name and company"}
+REASON_LABELS = {"email": _("same email"), "phone": _("same phone"), "name": _("same name and company")}
 
 
 _APOSTROPHES = str.maketrans("", "", "'’`´")
@@ -278,4 +279,4 @@ def duplicate_candidates(lead, *, user=None) -> list[Candidate]:
 
 
 def _describe(reasons: list[str]) -> str:
-    return ", ".join(REASON_LABELS[reason] for reason in reasons)
+    return ", ".join(str(REASON_LABELS[reason]) for reason in reasons)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.permissions import can_merge, require
 from leads.models import Lead, LeadStatus
@@ -79,14 +80,14 @@ def _combine(first: str, second: str) -> str:
 
 
 def _check(survivor: Lead, other: Lead, by) -> None:
-    require(can_merge(by, survivor), "Only managers merge leads.")
-    require(can_merge(by, survivor, other), "Both leads must belong to your company.")
+    require(can_merge(by, survivor), _("Only managers merge leads."))
+    require(can_merge(by, survivor, other), _("Both leads must belong to your company."))
     if other.pk == survivor.pk:
-        raise ValidationError("Choose two different leads.")
+        raise ValidationError(_("Choose two different leads."))
     if other.status == LeadStatus.MERGED or survivor.status == LeadStatus.MERGED:
-        raise ValidationError("A merged lead cannot be merged again; merge into the lead it was merged into.")
+        raise ValidationError(_("A merged lead cannot be merged again; merge into the lead it was merged into."))
     if other.status == LeadStatus.CONVERTED:
-        raise ValidationError("A converted lead cannot be merged away; keep it as the surviving lead.")
+        raise ValidationError(_("A converted lead cannot be merged away; keep it as the surviving lead."))
 
 
 def _move_references(survivor: Lead, other: Lead) -> None:
@@ -115,13 +116,15 @@ def merge_leads(*, survivor: Lead, other: Lead, by, choices: dict[str, str] | No
         chosen = merge_choices_default(survivor, other)
         unknown = set(choices or {}) - set(MERGE_FIELDS)
         if unknown:
-            raise ValidationError(f"These fields cannot be merged: {', '.join(sorted(unknown))}.")
+            raise ValidationError(
+                _("These fields cannot be merged: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+            )
         chosen.update(choices or {})
         changed = []
         for name in MERGE_FIELDS:
             choice = chosen[name]
             if choice not in (SURVIVOR, OTHER, BOTH) or (choice == BOTH and name not in COMBINABLE):
-                raise ValidationError(f"Choose which value of {name} survives.")
+                raise ValidationError(_("Choose which value of %(field)s survives.") % {"field": name})
             if choice == BOTH:
                 value = _combine(_value(survivor, name), _value(other, name))
             elif choice == OTHER:
@@ -139,7 +142,7 @@ def merge_leads(*, survivor: Lead, other: Lead, by, choices: dict[str, str] | No
             changed.append("dnd_status")
             survivor.dnd_status = True
         if survivor.status == LeadStatus.CONVERTED and changed:
-            raise ValidationError("The surviving lead is converted and read-only: keep its values.")
+            raise ValidationError(_("The surviving lead is converted and read-only: keep its values."))
         if {"first_name", "last_name"} & set(changed):
             survivor.lead_name = ""
             survivor.sync_names()

@@ -33,7 +33,7 @@ import numpy as np
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext, gettext_lazy
 from django_countries import countries
 
 from accounts.models import CompanySize
@@ -81,17 +81,17 @@ FREE_TEXT_FIELDS = frozenset({"medium", "campaign", "interest_product"})
 NUMERIC_FEATURES = ("completeness", "spam_score", "invalid")
 
 FIELD_LABELS = {
-    "source": "Source",
-    "medium": "Medium",
-    "campaign": "Campaign",
-    "country": "Country",
-    "stage": "Stage",
-    "budget_range": "Budget",
-    "authority_level": "Authority",
-    "timeline": "Timeline",
-    "interest_product": "Product of interest",
-    "company_size": "Company size",
-    "email_type": "Email",
+    "source": gettext_lazy("Source"),
+    "medium": gettext_lazy("Medium"),
+    "campaign": gettext_lazy("Campaign"),
+    "country": gettext_lazy("Country"),
+    "stage": gettext_lazy("Stage"),
+    "budget_range": gettext_lazy("Budget"),
+    "authority_level": gettext_lazy("Authority"),
+    "timeline": gettext_lazy("Timeline"),
+    "interest_product": gettext_lazy("Product of interest"),
+    "company_size": gettext_lazy("Company size"),
+    "email_type": gettext_lazy("Email"),
 }
 CHOICE_LABELS = {
     "source": dict(Source.choices),
@@ -101,10 +101,10 @@ CHOICE_LABELS = {
     "timeline": dict(Timeline.choices),
     "company_size": dict(CompanySize.choices),
     "email_type": {
-        "corporate": "corporate domain",
-        "free": "free mailbox",
-        "disposable": "disposable mailbox",
-        "none": "none",
+        "corporate": gettext_lazy("corporate domain"),
+        "free": gettext_lazy("free mailbox"),
+        "disposable": gettext_lazy("disposable mailbox"),
+        "none": gettext_lazy("none"),
     },
 }
 
@@ -210,10 +210,10 @@ def feature_label(feature: str, value: float = 1.0, language: str | None = None)
     """ "budget_range=gt_500k" -> "Budget: Over 500k"; "completeness" (0.8) -> "Completeness: 80%"."""
     if "=" not in feature:
         if feature == "completeness":
-            return f"Completeness: {value:.0%}"
+            return gettext("Completeness: %(share)s") % {"share": f"{value:.0%}"}
         if feature == "spam_score":
-            return f"Spam score: {value * 100:.0f}"
-        return "Invalid data" if value else "Valid data"
+            return gettext("Spam score: %(score)s") % {"score": f"{value * 100:.0f}"}
+        return gettext("Invalid data") if value else gettext("Valid data")
     return _category_label(feature, language or get_language())
 
 
@@ -221,12 +221,12 @@ def feature_label(feature: str, value: float = 1.0, language: str | None = None)
 def _category_label(feature: str, language: str | None) -> str:
     name, raw = feature.split("=", 1)
     if raw == BLANK:
-        shown = "not given"
+        shown = gettext("not given")
     elif name == "country":
         shown = countries.name(raw) or raw
     else:
         shown = str(CHOICE_LABELS.get(name, {}).get(raw, raw))
-    return f"{FIELD_LABELS.get(name, name)}: {shown}"
+    return gettext("%(field)s: %(value)s") % {"field": FIELD_LABELS.get(name, name), "value": shown}
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:

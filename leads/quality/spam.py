@@ -35,6 +35,7 @@ import phonenumbers
 from disposable_email_domains import blocklist as DISPOSABLE_DOMAINS
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from leads.models import Lead
 
@@ -53,15 +54,19 @@ class Rule:
 RULES: dict[str, Rule] = {
     rule.code: rule
     for rule in (
-        Rule("honeypot", 80, "The hidden field that only robots fill in was filled in."),
-        Rule("disposable_email", 40, "The email address is at a disposable (throw-away) mailbox provider."),
-        Rule("link_in_name", 40, "A name field holds a link or HTML."),
-        Rule("too_fast", 40, "The form was sent faster than a person can fill it in."),
-        Rule("gibberish_name", 30, "A name looks like keyboard mashing or random letters."),
-        Rule("ip_velocity", 30, "Many leads came from the same IP address within an hour."),
-        Rule("email_velocity", 30, "Many leads came with the same email address within an hour."),
-        Rule("phone_country_mismatch", 15, "The phone number belongs to another country than the lead's."),
-        Rule("all_caps", 10, "The name is written in capitals only."),
+        Rule("honeypot", 80, gettext_lazy("The hidden field that only robots fill in was filled in.")),
+        Rule(
+            "disposable_email", 40, gettext_lazy("The email address is at a disposable (throw-away) mailbox provider.")
+        ),
+        Rule("link_in_name", 40, gettext_lazy("A name field holds a link or HTML.")),
+        Rule("too_fast", 40, gettext_lazy("The form was sent faster than a person can fill it in.")),
+        Rule("gibberish_name", 30, gettext_lazy("A name looks like keyboard mashing or random letters.")),
+        Rule("ip_velocity", 30, gettext_lazy("Many leads came from the same IP address within an hour.")),
+        Rule("email_velocity", 30, gettext_lazy("Many leads came with the same email address within an hour.")),
+        Rule(
+            "phone_country_mismatch", 15, gettext_lazy("The phone number belongs to another country than the lead's.")
+        ),
+        Rule("all_caps", 10, gettext_lazy("The name is written in capitals only.")),
     )
 }
 
@@ -102,17 +107,26 @@ def gibberish_problem(word: str) -> str:
     if len(word) < 3:
         return ""
     if _REPEATED.search(word):
-        return "the same letter three times in a row"
+        return gettext("the same letter three times in a row")
     if len(word) < 4:
         return ""
     if word in _KEYBOARD_WORDS_4 or any(word[i : i + 5] in _KEYBOARD_RUNS_5 for i in range(len(word) - 4)):
-        return "a run of keys from one keyboard row"
+        return gettext("a run of keys from one keyboard row")
     if _CONSONANT_RUN.search(word):
-        return "six or more consonants in a row"
+        return gettext("six or more consonants in a row")
     vowels = sum(char in _VOWELS for char in word)
     if vowels == 0 or (len(word) >= 8 and vowels / len(word) < 0.125):
-        return "almost no vowels"
+        return gettext("almost no vowels")
     return ""
+
+
+# The fields the rules read, by a key the rules test, with the name a reason shows.
+FIELD_NAMES = {
+    "first name": gettext_lazy("first name"),
+    "last name": gettext_lazy("last name"),
+    "company": gettext_lazy("company"),
+    "job title": gettext_lazy("job title"),
+}
 
 
 def _name_fields(lead) -> dict[str, str]:
@@ -125,11 +139,12 @@ def _gibberish(lead) -> str:
         if _LINK_OR_HTML.search(value) or _DOMAIN_LIKE.search(value):
             continue
         if _DIGIT.search(value):
-            problems.append(f"{label} “{value}” has digits")
+            problems.append(gettext("%(field)s “%(value)s” has digits") % {"field": FIELD_NAMES[label], "value": value})
             continue
         for word in fold(value).split():
             if problem := gibberish_problem(word):
-                problems.append(f"{label} “{value}”: {problem}")
+                values = {"field": FIELD_NAMES[label], "value": value, "problem": problem}
+                problems.append(gettext("%(field)s “%(value)s”: %(problem)s") % values)
                 break
     return "; ".join(problems)
 
@@ -139,7 +154,7 @@ def _links(lead) -> str:
     found = []
     for label, value in fields.items():
         if _LINK_OR_HTML.search(value) or (label.endswith("name") and _DOMAIN_LIKE.search(value)):
-            found.append(label)
+            found.append(str(FIELD_NAMES[label]))
     return ", ".join(found)
 
 
@@ -248,7 +263,11 @@ def _phone_mismatch(lead, phone: PhoneResult | None) -> str:
     if not phone.calling_code or not expected or phone.calling_code == expected:
         return ""
     number = f"+{phone.calling_code} ({phone.region})"
-    return f"The phone number is a {number} number, the country is {country} (+{expected})."
+    return gettext("The phone number is a %(number)s number, the country is %(country)s (+%(expected)s).") % {
+        "number": number,
+        "country": country,
+        "expected": expected,
+    }
 
 
 def content_reasons(lead, *, context: dict | None = None, phone: PhoneResult | None = None) -> tuple[list, list]:
@@ -258,18 +277,24 @@ def content_reasons(lead, *, context: dict | None = None, phone: PhoneResult | N
     before, after = [], []
 
     if context.get("honeypot"):
-        before.append(_reason("honeypot", "The hidden honeypot field was filled in."))
+        before.append(_reason("honeypot", gettext("The hidden honeypot field was filled in.")))
 
     domain = lead.email.rsplit("@", 1)[1] if "@" in (lead.email or "") else ""
     if domain and is_disposable_domain(domain):
-        before.append(_reason("disposable_email", f"{domain} is a disposable mailbox provider."))
+        before.append(
+            _reason("disposable_email", gettext("%(domain)s is a disposable mailbox provider.") % {"domain": domain})
+        )
 
     if fields := _links(lead):
-        before.append(_reason("link_in_name", f"Link or HTML in: {fields}."))
+        before.append(_reason("link_in_name", gettext("Link or HTML in: %(fields)s.") % {"fields": fields}))
 
     fill_seconds = context.get("fill_seconds")
     if fill_seconds is not None and fill_seconds < SUSPICIOUS_FILL_SECONDS:
-        before.append(_reason("too_fast", f"Sent {fill_seconds:.1f} s after the form was shown."))
+        before.append(
+            _reason(
+                "too_fast", gettext("Sent %(seconds)s s after the form was shown.") % {"seconds": f"{fill_seconds:.1f}"}
+            )
+        )
 
     if detail := _gibberish(lead):
         before.append(_reason("gibberish_name", detail[0].upper() + detail[1:] + "."))
@@ -278,7 +303,7 @@ def content_reasons(lead, *, context: dict | None = None, phone: PhoneResult | N
         after.append(_reason("phone_country_mismatch", detail))
 
     if _all_caps(lead):
-        after.append(_reason("all_caps", "The name is written in capitals only."))
+        after.append(_reason("all_caps", gettext("The name is written in capitals only.")))
 
     return before, after
 
@@ -303,9 +328,21 @@ def score(
 
     by_ip, by_email = velocity if velocity is not None else velocity_counts(lead)
     if by_ip >= IP_VELOCITY_LIMIT:
-        reasons.append(_reason("ip_velocity", f"{by_ip} other leads from {lead.submitted_ip} within an hour."))
+        reasons.append(
+            _reason(
+                "ip_velocity",
+                gettext("%(count)s other leads from %(ip)s within an hour.")
+                % {"count": by_ip, "ip": lead.submitted_ip},
+            )
+        )
     if by_email >= EMAIL_VELOCITY_LIMIT:
-        reasons.append(_reason("email_velocity", f"{by_email} other leads with {lead.email} within an hour."))
+        reasons.append(
+            _reason(
+                "email_velocity",
+                gettext("%(count)s other leads with %(email)s within an hour.")
+                % {"count": by_email, "email": lead.email},
+            )
+        )
 
     reasons.extend(after)
     lead.spam_reasons = reasons

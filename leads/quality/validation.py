@@ -17,6 +17,7 @@ from functools import lru_cache
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
+from django.utils.translation import gettext as _
 from django_countries import countries
 
 from leads.models import ValidationStatus
@@ -56,7 +57,7 @@ def email_error(value: str) -> str:
     try:
         _email_validator(value)
     except ValidationError:
-        return "Not a valid email address."
+        return _("Not a valid email address.")
     return ""
 
 
@@ -89,10 +90,10 @@ def parse_phone(value: str, region: str = "") -> PhoneResult:
         number = phonenumbers.parse(raw, region or None)
     except phonenumbers.NumberParseException:
         if not region and not raw.startswith(("+", "00")):
-            return PhoneResult(error="Add the country code (e.g. +44) or the lead's country.")
-        return PhoneResult(error="Not a phone number.")
+            return PhoneResult(error=_("Add the country code (e.g. +44) or the lead's country."))
+        return PhoneResult(error=_("Not a phone number."))
     if not phonenumbers.is_valid_number(number):
-        return PhoneResult(error="Not a valid phone number for its country.")
+        return PhoneResult(error=_("Not a valid phone number for its country."))
     return PhoneResult(
         e164=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
         calling_code=number.country_code,
@@ -115,7 +116,9 @@ def validate(lead) -> PhoneResult:
     raw = raw_country(lead)
     code = country_code(raw)
     if raw and not code:
-        errors.append({"field": "country", "message": f"“{raw}” is not an ISO 3166 country code."})
+        errors.append(
+            {"field": "country", "message": _("“%(country)s” is not an ISO 3166 country code.") % {"country": raw}}
+        )
     elif code:
         lead.country = code
 
@@ -126,11 +129,11 @@ def validate(lead) -> PhoneResult:
         errors.append({"field": "phone", "message": phone.error})
 
     if not (lead.campaign or "").strip():
-        errors.append({"field": "campaign", "message": "Every lead needs a campaign, so it can be attributed."})
+        errors.append({"field": "campaign", "message": _("Every lead needs a campaign, so it can be attributed.")})
     if not (lead.first_name or lead.last_name or lead.lead_name or lead.email or lead.phone):
-        errors.append({"field": "lead_name", "message": "Give at least a name, an email or a phone number."})
+        errors.append({"field": "lead_name", "message": _("Give at least a name, an email or a phone number.")})
     if not (lead.email or lead.phone):
-        errors.append({"field": "email", "message": "No email and no phone: the lead cannot be reached."})
+        errors.append({"field": "email", "message": _("No email and no phone: the lead cannot be reached.")})
 
     lead.validation_errors = errors
     lead.validation_status = ValidationStatus.INVALID if errors else ValidationStatus.VALID
