@@ -1,18 +1,14 @@
 """The account form: explicit fields in the sections a rep thinks in; owner choices are the Company's users."""
 
 from crispy_forms.bootstrap import PrependedText
-from crispy_forms.layout import Column, Div, Field, Fieldset, Layout, Row
+from crispy_forms.layout import Field, Layout
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from crm.forms import TenantModelForm
+from crm.forms import TenantModelForm, row, section
 
 from .models import Account
 from .validators import normalise_gstin
-
-
-def section(title, *fields):
-    return Div(Fieldset(title, *fields, css_class="mb-0"), css_class="card card-body mb-3")
 
 
 class AccountForm(TenantModelForm):
@@ -54,22 +50,14 @@ class AccountForm(TenantModelForm):
             section(
                 _("Company"),
                 "name",
-                Row(Column("website", css_class="col-md-6"), Column("industry", css_class="col-md-6")),
-                Row(
-                    Column("company_size", css_class="col-md-6"),
-                    Column(PrependedText("annual_revenue", currency), css_class="col-md-6"),
-                ),
-                Row(Column("country", css_class="col-md-6"), Column("phone", css_class="col-md-6")),
+                row("website", "industry", css_class="col-md-6"),
+                row("company_size", PrependedText("annual_revenue", currency), css_class="col-md-6"),
+                row("country", "phone", css_class="col-md-6"),
                 Field("gstin"),
             ),
             section(
                 _("Relationship"),
-                Row(
-                    Column("account_type", css_class="col-md-6 col-xxl-3"),
-                    Column("lifecycle_stage", css_class="col-md-6 col-xxl-3"),
-                    Column("health_score", css_class="col-md-6 col-xxl-3"),
-                    Column("account_owner", css_class="col-md-6 col-xxl-3"),
-                ),
+                row("account_type", "lifecycle_stage", "health_score", "account_owner", css_class="col-md-6 col-xxl-3"),
             ),
             section(_("Notes"), "description"),
         )

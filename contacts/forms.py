@@ -1,17 +1,13 @@
 """The contact form: explicit fields in sections; account and owner choices are scoped to the user's Company."""
 
-from crispy_forms.layout import Column, Div, Fieldset, Layout, Row
+from crispy_forms.layout import Layout
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from crm.forms import TenantModelForm
+from crm.forms import TenantModelForm, row, section
 
 from .models import Contact
-
-
-def section(title, *fields):
-    return Div(Fieldset(title, *fields, css_class="mb-0"), css_class="card card-body mb-3")
 
 
 class ContactForm(TenantModelForm):
@@ -60,23 +56,19 @@ class ContactForm(TenantModelForm):
         self.helper.layout = Layout(
             section(
                 _("Person"),
-                Row(Column("first_name", css_class="col-md-6"), Column("last_name", css_class="col-md-6")),
-                Row(Column("job_title", css_class="col-md-6"), Column("account", css_class="col-md-6")),
+                row("first_name", "last_name", css_class="col-md-6"),
+                row("job_title", "account", css_class="col-md-6"),
                 "is_primary_contact",
             ),
             section(
                 _("Reaching them"),
-                Row(Column("email", css_class="col-md-6"), Column("phone", css_class="col-md-6")),
-                Row(Column("preferred_channel", css_class="col-md-6"), Column("opt_in_date", css_class="col-md-6")),
-                Row(Column("gdpr_consent", css_class="col-md-6"), Column("dnd_status", css_class="col-md-6")),
+                row("email", "phone", css_class="col-md-6"),
+                row("preferred_channel", "opt_in_date", css_class="col-md-6"),
+                row("gdpr_consent", "dnd_status", css_class="col-md-6"),
             ),
             section(
                 _("Influence"),
-                Row(
-                    Column("role", css_class="col-md-4"),
-                    Column("influence_score", css_class="col-md-4"),
-                    Column("owner", css_class="col-md-4"),
-                ),
+                row("role", "influence_score", "owner", css_class="col-md-4"),
             ),
             section(_("Notes"), "notes"),
         )

@@ -2,13 +2,13 @@
 
 from decimal import Decimal
 
-from crispy_forms.layout import Column, Div, Fieldset, Layout, Row
+from crispy_forms.layout import Column, Layout, Row
 from django import forms
 from django.core.validators import RegexValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from crm.forms import TenantModelForm
+from crm.forms import TenantModelForm, row, section
 from crm.permissions import may_leave_unowned
 
 from .models import STAGE_FORECAST_CATEGORY, STAGE_PROBABILITY, Deal, DealStage, ForecastCategory
@@ -24,10 +24,6 @@ class ContactSelect(forms.Select):
         if instance is not None:
             option["attrs"]["data-account"] = instance.account_id
         return option
-
-
-def _section(title, *fields):
-    return Div(Fieldset(title, *fields, css_class="mb-0"), css_class="card card-body mb-3")
 
 
 class DealForm(TenantModelForm):
@@ -144,35 +140,27 @@ class DealForm(TenantModelForm):
 
     def _layout(self) -> Layout:
         return Layout(
-            _section(
+            section(
                 _("Deal"),
                 "name",
-                Row(Column("account", css_class="col-md-6"), Column("primary_contact", css_class="col-md-6")),
-                Row(Column("owner", css_class="col-md-6"), Column("stage", css_class="col-md-6")),
+                row("account", "primary_contact", css_class="col-md-6"),
+                row("owner", "stage", css_class="col-md-6"),
                 "description",
             ),
-            _section(
+            section(
                 _("Value & forecast"),
                 Row(
                     Column("amount", css_class="col-8 col-md-4"),
                     Column("currency", css_class="col-4 col-md-2"),
                     Column("expected_close_date", css_class="col-md-6"),
                 ),
-                Row(
-                    Column("probability", css_class="col-md-6"),
-                    Column("forecast_category", css_class="col-md-6"),
-                ),
+                row("probability", "forecast_category", css_class="col-md-6"),
             ),
-            _section(
+            section(
                 _("Attribution"),
-                Row(
-                    Column("source", css_class="col-md-6 col-xl-3"),
-                    Column("campaign", css_class="col-md-6 col-xl-3"),
-                    Column("medium", css_class="col-md-6 col-xl-3"),
-                    Column("term", css_class="col-md-6 col-xl-3"),
-                ),
+                row("source", "campaign", "medium", "term", css_class="col-md-6 col-xl-3"),
             ),
-            _section(_("Closing"), "lost_reason"),
+            section(_("Closing"), "lost_reason"),
         )
 
     def clean_amount(self):
