@@ -274,6 +274,28 @@ class TenantAdminMixin(CompanyRoleAdminMixin):
 # Company, membership and users
 
 
+class CompanyRecordsAdminMixin(CompanyRoleAdminMixin):
+    """A read-only admin of records the system writes for a Company (erasure logs, scoring models): a company
+    admin sees their own Company's, a superuser every Company's; nobody adds or edits them here."""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        company = company_of(request.user)
+        return queryset.filter(company=company) if company else queryset.none()
+
+    def object_in_scope(self, request, obj) -> bool:
+        company = company_of(request.user)
+        return company is not None and obj.company_id == company.pk
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Company)
 class CompanyAdmin(CompanyRoleAdminMixin, admin.ModelAdmin):
     """Superusers manage every Company; a company admin edits their own Company's settings."""
@@ -381,7 +403,7 @@ admin.site.unregister(User)
 
 
 @admin.register(ErasureLog)
-class ErasureLogAdmin(CompanyRoleAdminMixin, admin.ModelAdmin):
+class ErasureLogAdmin(CompanyRecordsAdminMixin, admin.ModelAdmin):
     """The log of GDPR erasures: read-only, scoped to the Company, never the erased data."""
 
     company_admin_may_add = False
@@ -392,23 +414,6 @@ class ErasureLogAdmin(CompanyRoleAdminMixin, admin.ModelAdmin):
     search_fields = ["object_id"]
     readonly_fields = ["company", "content_type", "object_id", "fields", "erased_by", "erased_at"]
     fields = readonly_fields
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        company = company_of(request.user)
-        return queryset.filter(company=company) if company else queryset.none()
-
-    def object_in_scope(self, request, obj) -> bool:
-        company = company_of(request.user)
-        return company is not None and obj.company_id == company.pk
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -5,9 +5,9 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from crm.admin import CompanyRoleAdminMixin, TenantAdminMixin
+from crm.admin import CompanyRecordsAdminMixin, TenantAdminMixin
 from crm.history import TenantHistoryAdmin
-from crm.models import Company, company_of, company_users, membership_of
+from crm.models import Company, company_users, membership_of
 from crm.users import user_label
 
 from .conversion.views import admin_convert_action
@@ -186,7 +186,7 @@ class LeadAdmin(TenantAdminMixin, TenantHistoryAdmin):
 
 
 @admin.register(LeadScoreModel)
-class LeadScoreModelAdmin(CompanyRoleAdminMixin, admin.ModelAdmin):
+class LeadScoreModelAdmin(CompanyRecordsAdminMixin, admin.ModelAdmin):
     """The trained scoring models, read-only: they are written by `manage.py train_lead_scores`."""
 
     company_admin_may_delete = False
@@ -214,22 +214,5 @@ class LeadScoreModelAdmin(CompanyRoleAdminMixin, admin.ModelAdmin):
     def label(self, obj):
         return obj.label
 
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        company = company_of(request.user)
-        return queryset.filter(company=company) if company else queryset.none()
-
-    def object_in_scope(self, request, obj) -> bool:
-        company = company_of(request.user)
-        return company is not None and obj.company_id == company.pk
-
     def get_list_filter(self, request):
         return ["company", *self.list_filter] if request.user.is_superuser else self.list_filter
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
