@@ -145,7 +145,7 @@ class TenantListView(TenantQuerysetMixin, FilterView):
 
     A list declares its model, its `filterset_class` (a `crm.filters.TenantFilterSet`) and its table's
     `list_columns` (`Column`s: the header cells, sortable by `?o=`, as `columns` in the context); its template
-    includes the kit's partials: `_filter_bar.html`, `_table_head.html`, `_empty_state.html`, `_pagination.html`.
+    extends `list_page.html` (heading, filter bar, table, pagination or empty state) and fills its blocks.
     Page size from `?per_page=` (25, 50 or 100).
     """
 
@@ -153,6 +153,11 @@ class TenantListView(TenantQuerysetMixin, FilterView):
     paginate_by = PAGE_SIZES[0]
     paginator_class = EstimatedCountPaginator  # no full COUNT(*) of a big list, fast deep pages
     strict = False  # an invalid filter value is ignored (that filter is not applied), never a 500
+
+    @property
+    def table_testid(self) -> str:
+        """The table's `data-testid`: `lead-table`, `account-table`, ..."""
+        return f"{self.model._meta.model_name}-table"
 
     def get_paginate_by(self, queryset):
         try:
