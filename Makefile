@@ -13,7 +13,7 @@ TEST_ENV := DEBUG=false SECRET_KEY=test-only-secret-key-not-for-production
 # PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= auto
 
-.PHONY: run install install-dev test lint check migrate seed bench browser-deps vendor clean
+.PHONY: run worker jobs install install-dev test lint check migrate seed bench browser-deps vendor clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,10 +45,22 @@ migrate: install .env
 seed: migrate
 	DEBUG=true $(BIN)/python manage.py seed_demo
 
+# The web server and a job worker side by side; one Ctrl-C stops both (the trap stops the worker when the server
+# ends for any reason).
 run: seed
 	@echo ""
-	@echo "Serving on http://$(HOST):$(PORT)/ - sign in with a demo login printed above (Ctrl-C stops)."
-	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@echo "Serving on http://$(HOST):$(PORT)/ with a job worker - sign in with a demo login printed above (Ctrl-C stops both)."
+	@DEBUG=true $(BIN)/python manage.py worker --no-startup-delay & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+		DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# A job worker alone (production runs these beside the web processes; see the README).
+worker: migrate
+	DEBUG=true $(BIN)/python manage.py worker
+
+# Run the queued jobs until the queue is empty, then exit.
+jobs: migrate
+	DEBUG=true $(BIN)/python manage.py run_jobs
 
 # Debian's Chromium drives the browser tests (no browser download); installed when missing and we are root.
 browser-deps:

@@ -450,3 +450,7 @@ class ErasureLog(models.Model):
 
     def __str__(self):
         return f"{self.content_type_id}#{self.object_id} erased"
+
+
+# The job engine's bookkeeping lives with it in crm/jobs/; imported here so Django registers the models.
+from .jobs.models import PeriodicRun, WorkerHeartbeat  # noqa: E402, F401

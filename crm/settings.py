@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
     "crm",
     "accounts",
     "contacts",
@@ -106,6 +108,9 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait on a locked database instead of failing at once (concurrent requests on a laptop).
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Take the write lock when a transaction begins, so that the web server and the job worker wait for each
+    # other (up to the timeout) instead of failing with "database is locked" when a read turns into a write.
+    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -123,6 +128,17 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 LOGIN_URL = "login"
+
+# Background jobs (crm/jobs/, docs/jobs.md): django-tasks with its database backend. A job is a row in the
+# database, enqueued in the same transaction as the data it works on; `manage.py worker` runs them (`make run`
+# starts one beside the web server), `manage.py run_jobs` runs what is queued and exits. Queues: "default" (short
+# jobs: web-form submissions, reminders, email) and "imports" (long ones), so a big import never holds up a lead.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "imports"],
+    }
+}
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 

@@ -99,3 +99,18 @@ def admin_client_company(client, admin_user):
 @pytest.fixture
 def outsider_client(client, outsider):
     return _logged_in(client, outsider)
+
+
+@pytest.fixture
+def run_jobs(db):
+    """Run every queued background job (as `make jobs` does) and return how many ran."""
+    from django.core.management import call_command
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    def run(queue: str = "*") -> int:
+        before = set(DBTaskResult.objects.filter(status=TaskResultStatus.READY).values_list("pk", flat=True))
+        call_command("run_jobs", queue_name=queue, verbosity=0)
+        return DBTaskResult.objects.filter(pk__in=before).exclude(status=TaskResultStatus.READY).count()
+
+    return run
