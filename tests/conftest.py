@@ -102,7 +102,16 @@ def outsider_client(client, outsider):
 
 
 @pytest.fixture
-def run_jobs(db):
+def worker_in_test_transaction(monkeypatch):
+    """Let a worker run inside the test's transaction: it must not recycle the database connection between jobs
+    (on PostgreSQL that would close the connection the test's transaction lives on)."""
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+
+
+@pytest.fixture
+def run_jobs(db, worker_in_test_transaction):
     """Run every queued background job (as `make jobs` does) and return how many ran."""
     from django.core.management import call_command
     from django_tasks import TaskResultStatus

@@ -7,7 +7,7 @@ import os
 import socket
 import threading
 
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker as DatabaseWorker
 
@@ -46,7 +46,7 @@ class Worker(DatabaseWorker):
         self.started_at = timezone.now()
         self._stop = threading.Event()
 
-    def tick(self) -> None:
+    def tick(self, *, own_connection: bool = True) -> None:
         try:
             beat(self.worker_id, ",".join(self.queue_names), self.started_at)
             if self.schedule:
@@ -54,8 +54,8 @@ class Worker(DatabaseWorker):
         except TRANSIENT_ERRORS as exc:
             logger.warning("Worker %s: heartbeat failed (%s)", self.worker_id, exc)
         finally:
-            close_old_connections()
-            connection.close()
+            if own_connection:
+                connection.close()
 
     def _beat_forever(self) -> None:
         while not self._stop.is_set():
@@ -63,11 +63,17 @@ class Worker(DatabaseWorker):
             self._stop.wait(HEARTBEAT_SECONDS)
 
     def run(self) -> None:
-        thread = threading.Thread(target=self._beat_forever, name="crm-worker-heartbeat", daemon=True)
-        thread.start()
+        thread = None
+        if connection.in_atomic_block:
+            # Started inside a transaction (a test): a second connection could not see its data, so beat once here.
+            self.tick(own_connection=False)
+        else:
+            thread = threading.Thread(target=self._beat_forever, name="crm-worker-heartbeat", daemon=True)
+            thread.start()
         try:
             super().run()
         finally:
             self._stop.set()
-            thread.join(timeout=5)
+            if thread:
+                thread.join(timeout=5)
             WorkerHeartbeat.objects.filter(worker_id=self.worker_id).delete()

@@ -12,6 +12,7 @@ from django.utils import translation
 from crm.models import Source
 from leads.models import AuthorityLevel, BudgetRange, Lead, LeadScoreModel, LeadStage, LeadStatus, Timeline
 from leads.quality import assess_quality, assess_quality_batch, scoring
+from leads.quality.jobs import retrain_company_scores, retrain_lead_scores
 from leads.quality.scoring import PRIOR_VERSION, PRIOR_WEIGHTS, score_batch, scorer_for, train_company_model
 from tests.factories import LeadFactory
 
@@ -284,3 +285,37 @@ class TestCommands:
     def test_an_unknown_company_is_an_error(self, db, command):
         with pytest.raises(CommandError):
             call_command(command, company="nope")
+
+
+class TestNightlyRetraining:
+    """The periodic job retrains every active Company's model overnight and rescores its open leads."""
+
+    def test_the_nightly_job_enqueues_one_retraining_per_active_company(self, company, other_company, run_jobs):
+        from django_tasks_db.models import DBTaskResult
+
+        from crm.models import Company
+
+        Company.objects.filter(pk=other_company.pk).update(is_active=False)
+        synthetic_history(company)
+        open_lead = LeadFactory(company=company)
+
+        retrain_lead_scores.enqueue()
+        run_jobs()  # the nightly job, which enqueues the per-Company ones
+        run_jobs()
+
+        per_company = DBTaskResult.objects.filter(task_path=retrain_company_scores.module_path)
+        assert [r.args_kwargs["args"] for r in per_company] == [[company.pk]]
+        [result] = per_company
+        not_closed = Lead.objects.filter(company=company).exclude(status=LeadStatus.CONVERTED).count()
+        assert result.return_value["model"] == 1
+        assert result.return_value["rescored"] == not_closed
+        open_lead.refresh_from_db()
+        assert open_lead.score_model_version == "lr-v1"
+
+    def test_a_company_with_too_few_outcomes_keeps_the_prior(self, company, run_jobs):
+        closed_leads(company, converted=3, disqualified=3)
+
+        retrain_company_scores.enqueue(company.pk)
+        run_jobs()
+
+        assert not LeadScoreModel.objects.filter(company=company).exists()

@@ -9,32 +9,11 @@ Converted and merged leads are history and keep their score. `--all-steps` rerun
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from tqdm import tqdm
 
 from crm.models import Company
-from leads.models import Lead, LeadStatus
-from leads.quality import assess_quality_batch
-from leads.quality.scoring import score_batch, scorer_for
-
-SCORE_FIELDS = ["lead_score", "score_model_version", "scored_at", "score_factors"]
-PIPELINE_FIELDS = [
-    *SCORE_FIELDS,
-    "first_name",
-    "last_name",
-    "lead_name",
-    "email",
-    "phone",
-    "country",
-    "validation_status",
-    "validation_errors",
-    "spam_score",
-    "spam_reasons",
-    "name_key",
-    "is_duplicate",
-    "duplicate_of",
-    "duplicate_contact",
-]
+from leads.models import Lead
+from leads.quality.jobs import CLOSED_FOR_SCORING, rescore_company
 
 
 class Command(BaseCommand):
@@ -59,18 +38,6 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Rescored {total} leads."))
 
     def score_company(self, company, *, batch_size, all_steps) -> int:
-        leads = Lead.objects.filter(company=company).exclude(status__in=(LeadStatus.CONVERTED, LeadStatus.MERGED))
-        pks = list(leads.order_by("pk").values_list("pk", flat=True))
-        scorer = scorer_for(company.pk)
-        with tqdm(total=len(pks), desc=company.slug, unit="lead", file=sys.stderr, disable=not pks) as bar:
-            for start in range(0, len(pks), batch_size):
-                batch = list(Lead.objects.filter(pk__in=pks[start : start + batch_size]).order_by("pk"))
-                with transaction.atomic():
-                    if all_steps:
-                        assess_quality_batch(batch, within_batch=False)
-                        Lead.objects.bulk_update(batch, PIPELINE_FIELDS)
-                    else:
-                        score_batch(batch, scorer=scorer)
-                        Lead.objects.bulk_update(batch, SCORE_FIELDS)
-                bar.update(len(batch))
-        return len(pks)
+        total = Lead.objects.filter(company=company).exclude(status__in=CLOSED_FOR_SCORING).count()
+        with tqdm(total=total, desc=company.slug, unit="lead", file=sys.stderr, disable=not total) as bar:
+            return rescore_company(company, batch_size=batch_size, all_steps=all_steps, progress=bar.update)
