@@ -165,14 +165,7 @@ class TenantQuerySet(models.QuerySet):
         qs = self.for_company(membership.company)
         if membership.is_manager:
             return qs
-        policy = self.model.access
-        if not for_edit and policy.rep_sees_all:
-            return qs
-        owner = policy.owner_field
-        condition = Q(**{owner: user})
-        if policy.rep_sees_unowned if not for_edit else policy.rep_edits_unowned:
-            condition |= Q(**{f"{owner}__isnull": True})
-        return qs.filter(condition)
+        return qs.filter(self.model.access.rep_condition(self.model, user, for_edit=for_edit))
 
     def visible_to(self, user):
         return self._scoped(user, for_edit=False)
@@ -187,7 +180,10 @@ class AccessPolicy:
     - `rep_sees_all`: reps see every record (else the ones they own);
     - `rep_sees_unowned` / `rep_edits_unowned`: reps see / edit the unowned records too (a queue);
     - `rep_assigns_others`: reps may make a colleague the owner (else only themselves);
-    - `rep_leaves_unowned`: reps may leave a record without an owner.
+    - `rep_leaves_unowned`: reps may leave a record without an owner;
+    - `through`: the record is seen and edited as the record it belongs to (an activity as its lead, account,
+      contact or deal): the names of its foreign keys to those records, exactly one of which is set. Its own
+      owner (who has the task in hand) sees and edits it too.
     Managers and admins see, edit and assign everything in their Company. `crm.permissions` answers every
     question from these.
     """
@@ -201,8 +197,10 @@ class AccessPolicy:
         rep_edits_unowned=False,
         rep_assigns_others=False,
         rep_leaves_unowned=False,
+        through: tuple[str, ...] = (),
     ):
         self.owner_field = owner_field
+        self.through = through
         self.rep_sees_all = rep_sees_all
         self.rep_sees_unowned = rep_sees_unowned
         self.rep_edits_unowned = rep_edits_unowned
@@ -212,6 +210,32 @@ class AccessPolicy:
     def owner_id(self, obj):
         return getattr(obj, f"{self.owner_field}_id")
 
+    def rep_condition(self, model, user, *, for_edit: bool, prefix: str = "") -> Q:
+        """The filter a rep's `visible_to` (or `editable_by`) adds to the Company's records of `model`."""
+        if self.through:
+            condition = Q(**{f"{prefix}{self.owner_field}": user})
+            for name in self.through:
+                parent = model._meta.get_field(name).related_model
+                condition |= Q(**{f"{prefix}{name}__isnull": False}) & parent.access.rep_condition(
+                    parent, user, for_edit=for_edit, prefix=f"{prefix}{name}__"
+                )
+            return condition
+        if not for_edit and self.rep_sees_all:
+            return Q()
+        owner = f"{prefix}{self.owner_field}"
+        condition = Q(**{owner: user})
+        if self.rep_sees_unowned if not for_edit else self.rep_edits_unowned:
+            condition |= Q(**{f"{owner}__isnull": True})
+        return condition
+
+    def parent(self, obj):
+        """The record whose rules apply to `obj` (itself, or for a `through` policy the record it belongs to,
+        which the caller has loaded with `select_related` to keep this free of queries)."""
+        for name in self.through:
+            if getattr(obj, f"{name}_id") is not None:
+                return getattr(obj, name)
+        return obj
+
     def can_edit(self, user, obj) -> bool:
         """The same rule as `editable_by`, for an object already loaded (no query)."""
         membership = membership_of(user)
@@ -220,6 +244,9 @@ class AccessPolicy:
         if membership.is_manager:
             return True
         owner_id = self.owner_id(obj)
+        if self.through:
+            parent = self.parent(obj)
+            return owner_id == user.pk or (parent is not obj and parent.can_edit(user))
         return owner_id == user.pk or (owner_id is None and self.rep_edits_unowned)
 
 

@@ -76,6 +76,9 @@ def can_view(user, obj) -> bool:
     policy = obj.access
     if membership.is_manager or policy.rep_sees_all or _is_owner(user, obj):
         return True
+    if policy.through:
+        parent = policy.parent(obj)
+        return parent is not obj and can_view(user, parent)
     return policy.rep_sees_unowned and policy.owner_id(obj) is None
 
 

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "contacts",
     "deals",
     "leads",
+    "activities",
     "crm.site",
 ]
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.models import Account, AccountType, CompanySize, Health, Lifecycle
+from activities.models import SCHEDULED_KINDS, Activity, ActivityKind
 from contacts.models import Channel, Contact, ContactRole, Influence
 from crm.models import Company, Membership, Role, Source
 from deals.models import STAGE_FORECAST_CATEGORY, STAGE_PROBABILITY, Deal, DealStage
@@ -127,3 +128,16 @@ class LeadFactory(TenantFactory):
     budget_range = BudgetRange.FROM_10K
     timeline = Timeline.WITHIN_3_MONTHS
     disqualified_reason = factory.LazyAttribute(lambda o: "No budget" if o.status == LeadStatus.DISQUALIFIED else "")
+
+
+class ActivityFactory(TenantFactory):
+    """A call logged on a lead by default; pass `lead=None, deal=...` (etc.) for another record."""
+
+    class Meta:
+        model = Activity
+
+    kind = ActivityKind.CALL
+    subject = factory.Sequence(lambda n: f"Activity {n}")
+    lead = factory.SubFactory(LeadFactory, company=factory.SelfAttribute("..company"))
+    done_at = factory.LazyAttribute(lambda o: None if o.kind in SCHEDULED_KINDS else timezone.now())
+    due_at = factory.LazyAttribute(lambda o: timezone.now() + timedelta(days=1) if o.kind in SCHEDULED_KINDS else None)

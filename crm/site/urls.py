@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("contacts/", include("contacts.urls")),
     path("deals/", include("deals.urls")),
+    path("activities/", include("activities.urls")),
     path("f/<slug:slug>/", capture.web_to_lead, name="web_to_lead"),
     path(
         "admin/r/<path:content_type_id>/<path:object_id>/",

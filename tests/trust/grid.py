@@ -39,6 +39,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Account
+from activities.models import Activity
 from contacts.models import Contact
 from crm.models import Company, Membership, Role
 from deals.models import Deal, DealStage
@@ -46,7 +47,15 @@ from leads.conversion.service import lead_convert
 from leads.importing.models import LeadImport
 from leads.importing.service import import_upload
 from leads.models import Lead, LeadScoreModel, LeadStatus
-from tests.factories import AccountFactory, CompanyFactory, ContactFactory, DealFactory, LeadFactory, member
+from tests.factories import (
+    AccountFactory,
+    ActivityFactory,
+    CompanyFactory,
+    ContactFactory,
+    DealFactory,
+    LeadFactory,
+    member,
+)
 
 User = get_user_model()
 
@@ -65,7 +74,9 @@ def _optional_model(label: str):
 ErasureLog = _optional_model("crm.ErasureLog")
 
 # Every model whose rows belong to a Company: what a snapshot compares.
-TENANT_MODELS = tuple(model for model in (Lead, Account, Contact, Deal, LeadImport, ErasureLog) if model is not None)
+TENANT_MODELS = tuple(
+    model for model in (Lead, Account, Contact, Deal, Activity, LeadImport, ErasureLog) if model is not None
+)
 
 
 @dataclass
@@ -164,6 +175,10 @@ def build_side(key: str, **text) -> Side:
     extra = {
         "score_model": LeadScoreModel.objects.create(company=company, version=1, n_samples=40, n_positive=12),
         "other_rep_membership": Membership.objects.get(user=users["other_rep"]),
+        # A task on the rep's deal, for the rep: seen and changed as the deal is.
+        "activity": ActivityFactory(
+            company=company, lead=None, deal=deal, kind="task", owner=owner, subject=f"{key} task"
+        ),
     }
     if ErasureLog is not None:
         extra["erasure_log"] = ErasureLog.objects.create(

@@ -113,11 +113,16 @@ def on(name: str, **kwargs: str) -> Callable[[World], str]:
     return url
 
 
-def attr_pk(world: World, path: str):
+def attr_of(world: World, path: str):
+    """A's record at `path` (`"lead"`, `"extra.activity"`)."""
     obj = world.a
     for part in path.split("."):
         obj = obj[part] if isinstance(obj, dict) else getattr(obj, part)
-    return obj.pk
+    return obj
+
+
+def attr_pk(world: World, path: str):
+    return attr_of(world, path).pk
 
 
 # --- POST bodies -----------------------------------------------------------------------------------------------
@@ -315,7 +320,7 @@ def simple_history_row(app_model: str, record: str) -> Row:
     """simple-history's page of one old version: read-only here (a POST would revert around the services)."""
 
     def url(world: World) -> str:
-        obj = fresh(getattr(world.a, record))
+        obj = fresh(attr_of(world, record))
         version = obj.history.order_by("history_id").first().history_id
         return reverse(f"admin:{app_model}_simple_history", args=[obj.pk, version])
 
@@ -492,6 +497,24 @@ ROWS: list[Row] = [
     Row("deals:forecast", on("deals:forecast"), get=EVERYONE, post=NOT_ALLOWED),
     export("deals:forecast_export"),
     export("deals:export"),
+    # activities: seen and changed as the record they are on (A's task is on the rep's deal, for the rep)
+    Row("activities:list", on("activities:list"), get=EVERYONE, post=NOT_ALLOWED),
+    Row(
+        "activities:create",
+        lambda world: reverse("activities:create") + f"?deal={world.a.deal.pk}&kind=note",
+        get=OWNED,
+        post=OWNED_POST,
+        data=lambda world: {"body": "Spoke to procurement"},
+    ),
+    Row("activities:detail", on("activities:detail", pk="extra.activity"), get=OWNED, post=NOT_ALLOWED),
+    Row(
+        "activities:update",
+        on("activities:update", pk="extra.activity"),
+        get=OWNED,
+        post=OWNED_POST,
+        data=lambda world: {"subject": "Send the proposal", "due_at": "2026-12-10T09:00", "owner": world.a.owner.pk},
+    ),
+    action("activities:done", pk="extra.activity", post=OWNED_POST),
     # the public web-to-lead form: anyone, signed in or not; the lead lands in the form's Company
     Row(
         "web_to_lead",
@@ -543,6 +566,8 @@ ROWS: list[Row] = [
     simple_history_row("contacts_contact", "contact"),
     *admin_rows("deals_deal", "deal"),
     simple_history_row("deals_deal", "deal"),
+    *admin_rows("activities_activity", "extra.activity"),
+    simple_history_row("activities_activity", "extra.activity"),
     *admin_rows("leads_leadimport", "lead_import", may_add=False, may_change=False, may_delete=False),  # a record
     *admin_rows("leads_leadscoremodel", "extra.score_model", may_add=False, may_change=False, may_delete=False),
     *admin_rows("crm_company", "company", may_add=False, may_delete=False),
@@ -563,7 +588,9 @@ ROWS: list[Row] = [
 # --- The resolver walk -----------------------------------------------------------------------------------------
 
 # Our apps, whose admin pages are in the grid (with the user admin, which is ours too: crm.admin.CrmUserAdmin).
-OUR_ADMIN = re.compile(r"^admin:((crm|accounts|contacts|deals|leads)_\w+|auth_user_\w+|autocomplete|view_on_site)$")
+OUR_ADMIN = re.compile(
+    r"^admin:((crm|accounts|contacts|deals|leads|activities)_\w+|auth_user_\w+|autocomplete|view_on_site)$"
+)
 
 
 def walk(resolver: URLResolver | None = None, prefix: str = "", namespace: str = ""):
